@@ -1,0 +1,105 @@
+"""What every service app has: error handlers, request ids, /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from talentflow.common.errors import install_error_handlers, problem
+from talentflow.common.logging import correlation_id, new_correlation_id
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+HTTP_REQUESTS = Counter(
+    "talentflow_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "talentflow_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+class _RequestContext:
+    """Pure ASGI middleware: request id in and out, request count and latency metrics."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = Headers(scope=scope).get(REQUEST_ID_HEADER) or new_correlation_id()
+        rid = rid[:100]
+        token = correlation_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, rid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "")
+            HTTP_REQUESTS.labels(self.service, method, route, status).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(
+                time.perf_counter() - started
+            )
+
+
+def health_router(checks: Callable[[], dict[str, ReadinessCheck]]) -> APIRouter:
+    """/healthz answers while the process lives; /readyz runs every dependency check."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Database and broker are reachable", response_model=None)
+    async def readyz(request: Request) -> Response | dict[str, object]:
+        results: dict[str, str] = {}
+        for name, check in checks().items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                results[name] = f"unavailable: {type(exc).__name__}"
+        if all(v == "ok" for v in results.values()):
+            return {"status": "ok", "checks": results}
+        response = problem(
+            503,
+            code="not-ready",
+            title="Not ready",
+            detail=", ".join(f"{k}: {v}" for k, v in results.items()),
+            instance=request.url.path,
+        )
+        return response
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def install_platform(
+    app: FastAPI, *, service: str, checks: Callable[[], dict[str, ReadinessCheck]]
+) -> None:
+    """Add error handlers, the request-id middleware and the operations routes to `app`."""
+    install_error_handlers(app)
+    app.add_middleware(_RequestContext, service=service)
+    app.include_router(health_router(checks))

@@ -1,0 +1,253 @@
+"""Field-level encryption of personal data with one key per subject (crypto-shredding).
+
+A master key (KEK, 32 bytes from the service's settings) wraps a random 32-byte data key per
+subject; the wrapped keys live in the service's `subject_keys` table. Personal fields are
+encrypted with AES-256-GCM under the subject's data key, with the subject id as associated
+data, so a token only decrypts for the subject it was made for. Erasing a person is deleting
+one row (`FieldCipher.shred`): every copy of their data, backups included, becomes noise.
+
+Token layout (fields and sealed secrets alike): one version byte, the 12-byte nonce, then the
+GCM ciphertext with its 16-byte tag. Wrapping keys and sealing keys are derived from the
+master key with HKDF under distinct labels, so a sealed secret can never pass for a wrapped
+key or the other way round.
+
+`seal`/`unseal` protect secrets that belong to no person (vendor signing secrets, API tokens)
+with the master key alone, bound to a caller-chosen context.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+VERSION = b"\x01"
+_HEADER_BYTES = len(VERSION) + NONCE_BYTES
+_WRAP_LABEL = b"talentflow/subject-key-wrap/v1"
+_SEAL_LABEL = b"talentflow/seal/v1"
+_WRAP_AAD = b"talentflow/subject-key/v1:"
+_FIELD_AAD = b"talentflow/field/v1:"
+
+
+class DecryptionError(Exception):
+    """The token is malformed or tampered with, belongs to another subject or master key."""
+
+
+class SubjectErased(Exception):
+    """The subject has no data key (shredded, or never had one): their data is gone."""
+
+    def __init__(self, subject_id: uuid.UUID) -> None:
+        super().__init__(f"no data key for subject {subject_id}")
+        self.subject_id = subject_id
+
+
+def load_master_key(text: str) -> bytes:
+    """Decode a urlsafe-base64 master key from settings; ValueError unless it is 32 bytes."""
+    cleaned = text.strip()
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        key = base64.b64decode(cleaned, altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        # The message never repeats the text: it is a secret, even when malformed.
+        raise ValueError("master key is not valid urlsafe base64") from None
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"master key must decode to {KEY_BYTES} bytes, got {len(key)}")
+    return key
+
+
+def generate_master_key() -> str:
+    """Return a new random master key as urlsafe base64 text (for settings and .env files)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+def _check_master_key(master_key: bytes) -> None:
+    if len(master_key) != KEY_BYTES:
+        raise ValueError(f"master key must be {KEY_BYTES} bytes, got {len(master_key)}")
+
+
+def _derive(master_key: bytes, label: bytes) -> AESGCM:
+    _check_master_key(master_key)
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=label)
+    return AESGCM(hkdf.derive(master_key))
+
+
+def _seal_with(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return VERSION + nonce + aead.encrypt(nonce, plaintext, VERSION + aad)
+
+
+def _open_with(aead: AESGCM, token: bytes, aad: bytes) -> bytes:
+    """Decrypt a token; InvalidTag when the key or the associated data do not match."""
+    if len(token) < _HEADER_BYTES + TAG_BYTES or token[:1] != VERSION:
+        raise DecryptionError("malformed token or unsupported version")
+    nonce = token[1:_HEADER_BYTES]
+    return aead.decrypt(nonce, token[_HEADER_BYTES:], VERSION + aad)
+
+
+def seal(master_key: bytes, plaintext: bytes, *, context: bytes) -> bytes:
+    """Encrypt a secret that belongs to no person with the master key, bound to `context`."""
+    return _seal_with(_derive(master_key, _SEAL_LABEL), plaintext, context)
+
+
+def unseal(master_key: bytes, token: bytes, *, context: bytes) -> bytes:
+    """Decrypt a `seal` token; DecryptionError on tampering, wrong key or another context."""
+    try:
+        return _open_with(_derive(master_key, _SEAL_LABEL), token, context)
+    except InvalidTag:
+        raise DecryptionError("cannot unseal: wrong master key, context or tampered") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedKey:
+    wrapped_key: bytes
+    aead: AESGCM
+    loaded_at: float
+
+
+class FieldCipher:
+    """Encrypts and decrypts personal fields with the data key of their subject.
+
+    Unwrapped keys are kept in a bounded LRU for `cache_ttl` seconds. `decrypt` trusts the
+    cache, so a key shredded by another process may still decrypt here until its entry ages
+    out; `encrypt` always checks the key row in the database, so a key whose creating
+    transaction rolled back, or that another process shredded, is never used for new data.
+    """
+
+    def __init__(
+        self,
+        master_key: bytes,
+        subject_keys: Table,
+        *,
+        max_cached_keys: int = 256,
+        cache_ttl: float = 300.0,
+    ) -> None:
+        if max_cached_keys < 0:
+            raise ValueError("max_cached_keys must not be negative")
+        self._wrapper = _derive(master_key, _WRAP_LABEL)
+        self._table = subject_keys
+        self._max_cached = max_cached_keys
+        self._ttl = cache_ttl
+        self._cache: OrderedDict[uuid.UUID, _CachedKey] = OrderedDict()
+
+    async def encrypt(
+        self, session: AsyncSession, subject_id: uuid.UUID, plaintext: str | bytes
+    ) -> bytes:
+        """Encrypt for the subject, creating their data key on first use."""
+        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
+        wrapped = await self._select_wrapped(session, subject_id)
+        if wrapped is None:
+            wrapped = await self._create_key(session, subject_id)
+        aead = self._aead_for(subject_id, wrapped)
+        return _seal_with(aead, data, _FIELD_AAD + subject_id.bytes)
+
+    async def decrypt(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> bytes:
+        """Decrypt the subject's token; SubjectErased once their key is gone."""
+        aad = _FIELD_AAD + subject_id.bytes
+        cached = self._cache_get(subject_id)
+        if cached is not None:
+            try:
+                return _open_with(cached.aead, token, aad)
+            except InvalidTag:
+                # The cached key may be stale (recreated elsewhere): retry from the database.
+                self._cache.pop(subject_id, None)
+        wrapped = await self._select_wrapped(session, subject_id)
+        if wrapped is None:
+            raise SubjectErased(subject_id)
+        aead = self._aead_for(subject_id, wrapped)
+        try:
+            return _open_with(aead, token, aad)
+        except InvalidTag:
+            raise DecryptionError("cannot decrypt: tampered or another subject's") from None
+
+    async def decrypt_text(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> str:
+        """Decrypt a token made from text."""
+        return (await self.decrypt(session, subject_id, token)).decode("utf-8")
+
+    async def encrypt_json(self, session: AsyncSession, subject_id: uuid.UUID, value: Any) -> bytes:
+        """Encrypt a JSON-serialisable value."""
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return await self.encrypt(session, subject_id, text)
+
+    async def decrypt_json(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> Any:
+        """Decrypt a token made by `encrypt_json`."""
+        return json.loads(await self.decrypt(session, subject_id, token))
+
+    async def shred(self, session: AsyncSession, subject_id: uuid.UUID) -> bool:
+        """Delete the subject's data key (erasing all their encrypted data); True if it existed."""
+        self._cache.pop(subject_id, None)
+        stmt = (
+            delete(self._table)
+            .where(self._table.c.subject_id == subject_id)
+            .returning(self._table.c.subject_id)
+        )
+        deleted = (await session.execute(stmt)).scalar_one_or_none()
+        return deleted is not None
+
+    async def _select_wrapped(self, session: AsyncSession, subject_id: uuid.UUID) -> bytes | None:
+        stmt = select(self._table.c.wrapped_key).where(self._table.c.subject_id == subject_id)
+        wrapped: bytes | None = (await session.execute(stmt)).scalar_one_or_none()
+        return wrapped
+
+    async def _create_key(self, session: AsyncSession, subject_id: uuid.UUID) -> bytes:
+        """Insert a new wrapped key unless a concurrent writer did, then read the winner."""
+        data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        wrapped = _seal_with(self._wrapper, data_key, _WRAP_AAD + subject_id.bytes)
+        stmt = (
+            insert(self._table)
+            .values(subject_id=subject_id, wrapped_key=wrapped)
+            .on_conflict_do_nothing(index_elements=[self._table.c.subject_id])
+        )
+        await session.execute(stmt)
+        stored = await self._select_wrapped(session, subject_id)
+        if stored is None:
+            raise RuntimeError("subject key vanished right after it was created")
+        return stored
+
+    def _aead_for(self, subject_id: uuid.UUID, wrapped: bytes) -> AESGCM:
+        """Return the unwrapped key, from the cache when it still matches the stored row."""
+        cached = self._cache.get(subject_id)
+        if cached is not None and cached.wrapped_key == wrapped:
+            aead = cached.aead
+        else:
+            aead = self._unwrap(subject_id, wrapped)
+        # The row was just read, so the entry is fresh again.
+        self._cache[subject_id] = _CachedKey(wrapped, aead, time.monotonic())
+        self._cache.move_to_end(subject_id)
+        while len(self._cache) > self._max_cached:
+            self._cache.popitem(last=False)
+        return aead
+
+    def _unwrap(self, subject_id: uuid.UUID, wrapped: bytes) -> AESGCM:
+        try:
+            data_key = _open_with(self._wrapper, wrapped, _WRAP_AAD + subject_id.bytes)
+        except InvalidTag:
+            raise DecryptionError("cannot unwrap the subject key: wrong master key?") from None
+        return AESGCM(data_key)
+
+    def _cache_get(self, subject_id: uuid.UUID) -> _CachedKey | None:
+        cached = self._cache.get(subject_id)
+        if cached is None:
+            return None
+        if time.monotonic() - cached.loaded_at >= self._ttl:
+            del self._cache[subject_id]
+            return None
+        self._cache.move_to_end(subject_id)
+        return cached

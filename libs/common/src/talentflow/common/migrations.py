@@ -1,0 +1,60 @@
+"""Alembic glue: each service keeps its own history, in its own schema.
+
+A service's `migrations/env.py` calls `run_alembic_env(...)`; `upgrade(...)` runs a service's
+migrations programmatically (its `migrate` command).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+
+from talentflow.common.db import async_url, create_engine
+
+
+def alembic_config(script_location: Path, database_url: str) -> Config:
+    """An Alembic Config for a service's migrations folder and a database URL."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("sqlalchemy.url", async_url(database_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    """Upgrade the service's schema to `revision` (idempotent)."""
+    command.upgrade(alembic_config(script_location, database_url), revision)
+
+
+def run_alembic_env(metadata: MetaData) -> None:
+    """Body of a service's env.py: online, async, version table inside the service's schema."""
+    schema = metadata.schema
+    assert schema, "a service's metadata must name its schema"
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url
+
+    def _run(connection: Connection) -> None:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=False,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def _main() -> None:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_run)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_main())

@@ -1,0 +1,191 @@
+"""The resources a service holds while it runs: engine, sessions, producer, relay, consumers.
+
+Created in the app's lifespan (never at import) and closed on shutdown:
+
+    runtime = ServiceRuntime(settings, service="screening", tables=TABLES)
+    runtime.add_consumer("screening", [INTERVIEW_RESULTS], handle_result)
+    async with runtime:
+        app.state.runtime = runtime
+        yield
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from talentflow.common import db, kafka
+from talentflow.common.app import ReadinessCheck
+from talentflow.common.consumer import EventConsumer, Handler
+from talentflow.common.crypto import FieldCipher, load_master_key
+from talentflow.common.events.registry import ALL_TOPICS, dead_letter_topic
+from talentflow.common.outbox import OutboxRelay
+from talentflow.common.settings import ServiceSettings
+from talentflow.common.tables import PlatformTables
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _ConsumerSpec:
+    name: str
+    topics: Sequence[str]
+    handler: Handler
+
+
+class ServiceRuntime:
+    """Owns a service's connections and background tasks."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        service: str,
+        tables: PlatformTables,
+        relay: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.tables = tables
+        self.cipher = FieldCipher(
+            load_master_key(settings.encryption_key.get_secret_value()), tables.subject_keys
+        )
+        self._want_relay = relay
+        self._specs: list[_ConsumerSpec] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.engine: AsyncEngine | None = None
+        self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        assert self._sessionmaker is not None, "runtime not started"
+        return self._sessionmaker
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        assert self._producer is not None, "runtime not started"
+        return self._producer
+
+    def add_consumer(self, name: str, topics: Sequence[str], handler: Handler) -> None:
+        """Consume `topics` (logical names) in group `<service>.<name>` with `handler`."""
+        self._specs.append(_ConsumerSpec(name=name, topics=topics, handler=handler))
+
+    def notify_outbox(self) -> None:
+        """Wake the relay after a commit that wrote outbox rows."""
+        if self.relay is not None:
+            self.relay.notify()
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        checks: dict[str, ReadinessCheck] = {}
+        if self.engine is not None:
+            engine = self.engine
+            checks["database"] = lambda: db.ping(engine)
+        if self._producer is not None:
+            producer = self._producer
+            checks["broker"] = lambda: kafka.ping(producer)
+        return checks
+
+    async def start(self) -> None:
+        s = self.settings
+        self.engine = db.create_engine(s.database_url, pool_size=s.database_pool_size)
+        self._sessionmaker = db.create_sessionmaker(self.engine)
+        topics = [s.kafka_topic_prefix + t for t in ALL_TOPICS]
+        topics += [s.kafka_topic_prefix + dead_letter_topic(t) for t in ALL_TOPICS]
+        await kafka.ensure_topics(
+            s.kafka_bootstrap,
+            topics,
+            partitions=s.kafka_topic_partitions,
+            replication_factor=s.kafka_replication_factor,
+        )
+        self._producer = kafka.create_producer(
+            s.kafka_bootstrap, idempotence=s.kafka_idempotence, client_id=self.service
+        )
+        await self._producer.start()
+        if self._want_relay:
+            self.relay = OutboxRelay(
+                self.sessionmaker,
+                self.tables.outbox,
+                self._producer,
+                cipher=self.cipher,
+                batch_size=s.outbox_batch_size,
+                poll_interval=s.outbox_poll_interval_s,
+                retention=timedelta(days=s.outbox_retention_days),
+                topic_prefix=s.kafka_topic_prefix,
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        for spec in self._specs:
+            consumer = EventConsumer(
+                name=f"{self.service}.{spec.name}",
+                topics=spec.topics,
+                group_id=f"{s.kafka_topic_prefix}{self.service}.{spec.name}",
+                bootstrap=s.kafka_bootstrap,
+                sessionmaker=self.sessionmaker,
+                processed_events=self.tables.processed_events,
+                handler=spec.handler,
+                dlq_producer=self._producer,
+                max_attempts=s.consumer_max_attempts,
+                after_commit=self.notify_outbox,
+                topic_prefix=s.kafka_topic_prefix,
+            )
+            await consumer.start()
+            self.consumers.append(consumer)
+            self._tasks.append(
+                asyncio.create_task(self._supervise(consumer), name=consumer.name)
+            )
+
+    async def _supervise(self, consumer: EventConsumer) -> None:
+        """Keep a consumer loop running; a crash is logged and the loop resumes."""
+        while True:
+            try:
+                await consumer.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer loop crashed; restarting", extra={"consumer": consumer.name})
+                await asyncio.sleep(1)
+
+    async def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for consumer in self.consumers:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+        self.consumers.clear()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    async def __aenter__(self) -> ServiceRuntime:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

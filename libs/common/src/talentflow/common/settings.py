@@ -1,0 +1,51 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only defaults. A service refuses to start with them outside development and test.
+DEV_AUTH_SECRET = "talentflow-development-auth-secret-not-for-production"  # noqa: S105
+DEV_ENCRYPTION_KEY = "dGFsZW50Zmxvdy1kZXZlbG9wbWVudC1rZXktMzJieXQ="  # noqa: S105
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ServiceSettings(BaseSettings):
+    """The settings every service has. Subclasses set `env_prefix`, e.g. TALENTFLOW_INGEST_."""
+
+    model_config = SettingsConfigDict(env_prefix="TALENTFLOW_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    log_level: str = "INFO"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/talentflow"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Idempotent producers need InitProducerId; Kafka has it, the development broker does not.
+    kafka_idempotence: bool = True
+    # Prepended to every topic name: lets environments (or test runs) share one cluster.
+    kafka_topic_prefix: str = ""
+    kafka_topic_partitions: int = Field(default=4, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    auth_secret: SecretStr = SecretStr(DEV_AUTH_SECRET)
+    encryption_key: SecretStr = SecretStr(DEV_ENCRYPTION_KEY)
+    outbox_poll_interval_s: float = Field(default=0.1, gt=0)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_retention_days: int = Field(default=14, ge=0)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> ServiceSettings:
+        if self.environment is Environment.PRODUCTION:
+            if self.auth_secret.get_secret_value() == DEV_AUTH_SECRET:
+                raise ValueError("auth_secret must be set outside development")
+            if self.encryption_key.get_secret_value() == DEV_ENCRYPTION_KEY:
+                raise ValueError("encryption_key must be set outside development")
+        return self

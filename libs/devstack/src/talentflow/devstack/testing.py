@@ -1,0 +1,112 @@
+"""Where the test suite's PostgreSQL and Kafka come from.
+
+In order: an existing server named by TALENTFLOW_TEST_DATABASE_URL / TALENTFLOW_TEST_KAFKA_BOOTSTRAP;
+testcontainers (postgres, apache/kafka images) where a Docker engine answers; otherwise the
+embedded PostgreSQL and Tansu broker that `make run` uses as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sqlalchemy.engine import make_url
+
+from talentflow.devstack.broker import TansuBroker
+from talentflow.devstack.postgres import EmbeddedPostgres
+
+
+def docker_available() -> bool:
+    """True when a Docker engine answers (not merely when the client is installed)."""
+    if os.environ.get("TALENTFLOW_TEST_NO_DOCKER"):
+        return False
+    try:
+        import docker
+
+        client = docker.from_env(timeout=2)
+        client.ping()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "no engine here"
+        return False
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yield an asyncpg URL of a PostgreSQL server's maintenance database."""
+    external = os.environ.get("TALENTFLOW_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    if docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:17-alpine", driver="asyncpg") as container:
+            yield container.get_connection_url()
+        return
+    with tempfile.TemporaryDirectory(prefix="talentflow-pg-") as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "data", keep_data=False).start()
+        try:
+            yield server.url("postgres")
+        finally:
+            server.stop()
+
+
+@contextlib.contextmanager
+def kafka_broker() -> Iterator[tuple[str, bool]]:
+    """Yield (bootstrap servers, whether the broker accepts idempotent producers)."""
+    external = os.environ.get("TALENTFLOW_TEST_KAFKA_BOOTSTRAP")
+    if external:
+        idempotent = os.environ.get("TALENTFLOW_TEST_KAFKA_IDEMPOTENCE", "true").lower() == "true"
+        yield external, idempotent
+        return
+    if docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer("apache/kafka:3.9.1").with_kraft() as container:
+            yield container.get_bootstrap_server(), True
+        return
+    broker = TansuBroker().start()
+    try:
+        yield broker.bootstrap, False
+    finally:
+        broker.stop()
+
+
+def with_database(url: str, database: str) -> str:
+    """`url` pointing at another database on the same server."""
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@contextlib.asynccontextmanager
+async def running_app(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Run `app`'s lifespan and yield an httpx client talking to it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+def test_settings_env(
+    *, database_url: str, kafka_bootstrap: str, idempotence: bool, topic_prefix: str
+) -> dict[str, Any]:
+    """Keyword arguments for any service's Settings in a test."""
+    return {
+        "environment": "test",
+        "database_url": database_url,
+        "kafka_bootstrap": kafka_bootstrap,
+        "kafka_idempotence": idempotence,
+        "kafka_topic_prefix": topic_prefix,
+        "kafka_topic_partitions": 2,
+        "outbox_poll_interval_s": 0.05,
+    }
