@@ -7,9 +7,10 @@ data, so a token only decrypts for the subject it was made for. Erasing a person
 one row (`FieldCipher.shred`): every copy of their data, backups included, becomes noise.
 
 Token layout (fields and sealed secrets alike): one version byte, the 12-byte nonce, then the
-GCM ciphertext with its 16-byte tag. Wrapping keys and sealing keys are derived from the
-master key with HKDF under distinct labels, so a sealed secret can never pass for a wrapped
-key or the other way round.
+GCM ciphertext with its 16-byte tag. A field token's associated data is the version byte,
+b"talentflow/field/v1:" and the 16 bytes of the subject id. Wrapping keys and sealing keys
+are derived from the master key with HKDF under distinct labels, so a sealed secret can never
+pass for a wrapped key or the other way round.
 
 `seal`/`unseal` protect secrets that belong to no person (vendor signing secrets, API tokens)
 with the master key alone, bound to a caller-chosen context.

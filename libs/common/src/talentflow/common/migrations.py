@@ -38,6 +38,10 @@ def run_alembic_env(metadata: MetaData) -> None:
     assert url
 
     def _run(connection: Connection) -> None:
+        # Replicas starting together migrate one at a time; the others then find nothing to do.
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": f"migrate:{schema}"}
+        )
         connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         context.configure(
             connection=connection,

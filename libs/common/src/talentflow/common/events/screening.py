@@ -43,6 +43,8 @@ class ScreeningDecisionMade(Event):
     candidate: CandidateContact
     job_id: uuid.UUID
     job_title: str
+    # The job's requirement profile (competency -> minimum 0-100) the result was read against.
+    requirements: dict[str, float] = Field(default_factory=dict)
     outcome: Outcome
     rule_set_id: uuid.UUID | None = None
     rule_version: int | None = None

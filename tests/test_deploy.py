@@ -1,0 +1,320 @@
+"""Deployment artefacts: docker-compose.yml, the service Dockerfiles, deploy/k8s.
+
+Static checks, no Docker engine or cluster needed: the compose file is validated by a compose
+CLI when one is installed (Debian's docker-compose 1.29 works offline), and every artefact is
+checked for the facts the services and operators rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+K8S_DIR = ROOT / "deploy" / "k8s"
+
+# folder under services/ (also the compose and Kubernetes name): (package, env prefix, port)
+SERVICES: dict[str, tuple[str, str, int]] = {
+    "selfservice-api": ("selfservice", "TALENTFLOW_SELFSERVICE_", 8000),
+    "ingest": ("ingest", "TALENTFLOW_INGEST_", 8001),
+    "screening": ("screening", "TALENTFLOW_SCREENING_", 8002),
+    "analytics": ("analytics", "TALENTFLOW_ANALYTICS_", 8003),
+    "notify": ("notify", "TALENTFLOW_NOTIFY_", 8004),
+}
+SETTINGS = (
+    "ENVIRONMENT",
+    "LOG_LEVEL",
+    "DATABASE_URL",
+    "KAFKA_BOOTSTRAP",
+    "KAFKA_IDEMPOTENCE",
+    "AUTH_SECRET",
+    "ENCRYPTION_KEY",
+)
+EXTRA_SETTINGS = {
+    "notify": ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM"),
+    "selfservice-api": ("INGEST_URL", "SCREENING_URL", "ANALYTICS_URL", "NOTIFY_URL"),
+}
+
+
+def _compose() -> dict[str, Any]:
+    compose: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    return compose
+
+
+def _compose_cli() -> list[str] | None:
+    docker = shutil.which("docker")
+    if docker:
+        probe = subprocess.run(  # noqa: S603 - fixed arguments
+            [docker, "compose", "version"], capture_output=True, text=True, timeout=60
+        )
+        if probe.returncode == 0:
+            return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+class TestComposeFile:
+    def test_compose_cli_validates_the_file(self) -> None:
+        cli = _compose_cli()
+        if cli is None:
+            pytest.skip("neither `docker compose` nor `docker-compose` is installed")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+        result = subprocess.run(  # noqa: S603 - fixed arguments
+            [*cli, "-f", str(COMPOSE_FILE), "config", "-q"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr or result.stdout
+
+    def test_images_are_pinned_docker_hub_short_names(self) -> None:
+        for name, service in _compose()["services"].items():
+            image = service.get("image")
+            if image is None:
+                assert "build" in service, name
+                continue
+            repository, _, tag = image.rpartition(":")
+            assert repository and tag and tag != "latest", f"{name}: pin a tag: {image}"
+            first = repository.split("/")[0]
+            assert "." not in first and ":" not in first, f"{name}: registry host in {image}"
+
+    def test_infrastructure(self) -> None:
+        services = _compose()["services"]
+        assert services["kafka"]["image"].startswith("apache/kafka:")
+        assert services["postgres"]["image"] == "postgres:17-alpine"
+        assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+        assert "8025:8025" in services["mailpit"]["ports"]
+        assert "kafka-broker-api-versions.sh" in json.dumps(services["kafka"]["healthcheck"])
+        assert "pg_isready" in json.dumps(services["postgres"]["healthcheck"])
+        for name in ("kafka", "postgres", "mailpit"):
+            assert services[name]["healthcheck"]["test"], name
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_service_is_built_from_its_dockerfile(self, svc: str) -> None:
+        build = _compose()["services"][svc]["build"]
+        context = (COMPOSE_FILE.parent / build["context"]).resolve()
+        assert context == ROOT, "images are built from the repository root"
+        assert build["dockerfile"] == f"services/{svc}/Dockerfile"
+        assert (context / build["dockerfile"]).is_file()
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_service_waits_for_healthy_infrastructure_and_its_migration(self, svc: str) -> None:
+        package, _, _ = SERVICES[svc]
+        services = _compose()["services"]
+        depends_on = services[svc]["depends_on"]
+        assert depends_on["kafka"]["condition"] == "service_healthy"
+        assert depends_on["postgres"]["condition"] == "service_healthy"
+        migrations = [
+            name
+            for name, dep in depends_on.items()
+            if dep["condition"] == "service_completed_successfully"
+        ]
+        assert len(migrations) == 1, depends_on
+        migrate = services[migrations[0]]
+        assert migrate["command"] == ["python", "-m", f"talentflow.{package}", "migrate"]
+        assert migrate["build"] == services[svc]["build"]
+        assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert migrate.get("restart", "no") == "no"
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_service_publishes_its_port_and_checks_its_health(self, svc: str) -> None:
+        _, _, port = SERVICES[svc]
+        service = _compose()["services"][svc]
+        assert service["ports"] == [f"{port}:{port}"]
+        test = " ".join(service["healthcheck"]["test"])
+        assert re.search(rf"127\.0\.0\.1:{port}/(healthz|readyz)", test), test
+        assert "curl" not in test and "wget" not in test, "slim images have neither"
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_service_settings_use_its_prefix(self, svc: str) -> None:
+        _, prefix, _ = SERVICES[svc]
+        env = _compose()["services"][svc]["environment"]
+        for key in (*SETTINGS, *EXTRA_SETTINGS.get(svc, ())):
+            assert prefix + key in env, prefix + key
+        assert env[prefix + "ENVIRONMENT"] == "development"
+        assert env[prefix + "KAFKA_BOOTSTRAP"] == "kafka:9092"
+        assert env[prefix + "KAFKA_IDEMPOTENCE"] == "true"
+        assert "@postgres:5432/" in env[prefix + "DATABASE_URL"]
+        foreign = [k for k in env if k.startswith("TALENTFLOW_") and not k.startswith(prefix)]
+        assert not foreign, foreign
+
+
+def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    logical: list[str] = []
+    pending = ""
+    for line in dockerfile.read_text().splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    pairs = []
+    for line in filter(str.strip, logical):
+        keyword, _, rest = line.strip().partition(" ")
+        pairs.append((keyword.upper(), rest.strip()))
+    return pairs
+
+
+def _final_stage(dockerfile: Path) -> list[tuple[str, str]]:
+    instructions = _instructions(dockerfile)
+    last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    return instructions[last_from:]
+
+
+class TestDockerfiles:
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_multi_stage_on_slim_python(self, svc: str) -> None:
+        instructions = _instructions(ROOT / "services" / svc / "Dockerfile")
+        args = dict(
+            rest.split("=", 1) for keyword, rest in instructions if keyword == "ARG" and "=" in rest
+        )
+        bases = [rest.split()[0] for keyword, rest in instructions if keyword == "FROM"]
+        resolved = [re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], b) for b in bases]
+        assert len(resolved) >= 2, "builder and runtime stages"
+        assert re.fullmatch(r"python:3\.1[12]-slim", resolved[-1]), resolved
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_installs_common_and_the_service_with_the_pins(self, svc: str) -> None:
+        runs = " ".join(
+            r for k, r in _instructions(ROOT / "services" / svc / "Dockerfile") if k == "RUN"
+        )
+        install = re.search(r"pip install [^&]*", runs)
+        assert install, runs
+        for part in ("-c constraints.txt", "./libs/common", f"./services/{svc}"):
+            assert part in install.group(0), install.group(0)
+        assert " -e " not in install.group(0)
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_copies_only_existing_sources_from_the_repository_root(self, svc: str) -> None:
+        ignored = {
+            line.strip()
+            for line in (ROOT / ".dockerignore").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+        copies = [
+            r
+            for k, r in _instructions(ROOT / "services" / svc / "Dockerfile")
+            if k == "COPY" and not r.startswith("--from")
+        ]
+        assert copies
+        for copy in copies:
+            *sources, _destination = copy.split()
+            for source in sources:
+                assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
+                assert source.split("/")[0] not in ignored, f"{source} is in .dockerignore"
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_runtime_is_non_root_healthchecked_and_serves(self, svc: str) -> None:
+        package, _, port = SERVICES[svc]
+        final = _final_stage(ROOT / "services" / svc / "Dockerfile")
+        users = [rest for keyword, rest in final if keyword == "USER"]
+        assert users, "the runtime stage must set USER"
+        assert users[-1].split(":")[0] not in ("root", "0"), users[-1]
+        checks = [rest for keyword, rest in final if keyword == "HEALTHCHECK"]
+        assert len(checks) == 1
+        assert "/healthz" in checks[0] and "urllib" in checks[0]
+        assert [rest for keyword, rest in final if keyword == "EXPOSE"] == [str(port)]
+        cmd = [rest for keyword, rest in final if keyword == "CMD"]
+        assert json.loads(cmd[-1]) == ["python", "-m", f"talentflow.{package}", "serve"]
+
+
+def _k8s_documents() -> list[tuple[Path, dict[str, Any]]]:
+    docs = []
+    for path in sorted(K8S_DIR.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc is not None:
+                docs.append((path, doc))
+    return docs
+
+
+def _of_kind(kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for _, d in _k8s_documents() if d.get("kind") == kind}
+
+
+class TestKubernetes:
+    def test_every_manifest_parses_and_names_its_kind(self) -> None:
+        docs = _k8s_documents()
+        assert docs
+        for path, doc in docs:
+            assert doc.get("apiVersion") and doc.get("kind"), path.name
+
+    def test_kustomization_lists_every_manifest_but_the_secret_template(self) -> None:
+        kustomization = yaml.safe_load((K8S_DIR / "kustomization.yaml").read_text())
+        listed = set(kustomization["resources"])
+        manifests = {
+            p.name
+            for p in K8S_DIR.glob("*.yaml")
+            if p.name != "kustomization.yaml" and not p.name.endswith(".example.yaml")
+        }
+        assert listed == manifests
+        assert kustomization["namespace"] == "talentflow"
+        secret = yaml.safe_load((K8S_DIR / "secret.example.yaml").read_text())
+        assert all("REPLACE_ME" in v for v in secret["stringData"].values())
+
+    def test_kustomize_renders(self) -> None:
+        kubectl = shutil.which("kubectl")
+        if kubectl is None:
+            pytest.skip("kubectl is not installed")
+        result = subprocess.run(  # noqa: S603 - fixed arguments
+            [kubectl, "kustomize", str(K8S_DIR)], capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        kinds = [d["kind"] for d in yaml.safe_load_all(result.stdout) if d]
+        assert kinds.count("Deployment") == len(SERVICES)
+
+    def test_every_deployment_probes_and_runs_as_non_root(self) -> None:
+        deployments = _of_kind("Deployment")
+        assert deployments
+        for name, deployment in deployments.items():
+            pod = deployment["spec"]["template"]["spec"]
+            for container in pod["containers"]:
+                ports = {p.get("name") for p in container["ports"]} | {
+                    p["containerPort"] for p in container["ports"]
+                }
+                for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+                    get = container[probe]["httpGet"]
+                    assert get["path"] == path, (name, probe)
+                    assert get["port"] in ports, (name, probe)
+                assert container["resources"]["requests"] and container["resources"]["limits"]
+            for container in pod["containers"] + pod.get("initContainers", []):
+                context = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
+                assert context.get("runAsNonRoot") is True, (name, container["name"])
+                assert context.get("allowPrivilegeEscalation") is False, (name, container["name"])
+
+    @pytest.mark.parametrize("svc", SERVICES)
+    def test_service_deployment_migrates_then_serves_on_its_port(self, svc: str) -> None:
+        package, prefix, port = SERVICES[svc]
+        pod = _of_kind("Deployment")[svc]["spec"]["template"]["spec"]
+        (init,) = pod["initContainers"]
+        (main,) = pod["containers"]
+        assert init["command"] == ["python", "-m", f"talentflow.{package}", "migrate"]
+        assert main["command"] == ["python", "-m", f"talentflow.{package}", "serve"]
+        assert init["image"] == main["image"] == f"talentflow-{svc}"
+        assert [p["containerPort"] for p in main["ports"]] == [port]
+        for container in (init, main):
+            assert {source["prefix"] for source in container["envFrom"]} == {prefix}
+        (service_port,) = _of_kind("Service")[svc]["spec"]["ports"]
+        assert service_port["port"] == port
+
+    def test_ingress_exposes_only_the_gateway_and_the_webhooks(self) -> None:
+        routes = {
+            (path["path"], path["backend"]["service"]["name"])
+            for ingress in _of_kind("Ingress").values()
+            for rule in ingress["spec"]["rules"]
+            for path in rule["http"]["paths"]
+        }
+        assert routes == {("/", "selfservice-api"), ("/v1/webhooks", "ingest")}
