@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from talentflow.devstack.testing import kafka_broker, postgres_server, unique_name, with_database
+from talentflow.devstack.testing import create_database, kafka_broker, postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -32,28 +30,6 @@ def kafka() -> Iterator[tuple[str, bool]]:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(kafka: tuple[str, bool]) -> str:
     return kafka[0]
-
-
-async def _asyncpg_connect(url: str) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        user=parsed.username,
-        password=parsed.password,
-        host=parsed.query.get("host", parsed.host),
-        port=int(parsed.query.get("port", parsed.port or 5432)),
-        database=parsed.database,
-    )
-
-
-async def create_database(postgres_url: str, prefix: str) -> str:
-    """Create a fresh database on the suite's server and return its URL."""
-    name = unique_name(prefix)
-    conn = await _asyncpg_connect(postgres_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(postgres_url, name)
 
 
 @pytest.fixture(scope="session")

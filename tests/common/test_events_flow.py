@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.consumer import EventConsumer
@@ -69,14 +69,18 @@ async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
     await producer.stop()
 
 
-def result_event(candidate: uuid.UUID | None = None, **overrides: object) -> InterviewResultReceived:
+def result_event(
+    candidate: uuid.UUID | None = None, **overrides: object
+) -> InterviewResultReceived:
     values: dict[str, object] = {
         "result_id": uuid.uuid4(),
         "tenant_id": uuid.uuid4(),
         "vendor_id": uuid.uuid4(),
         "vendor_result_id": "r-1",
         "candidate_id": candidate or uuid.uuid4(),
-        "candidate": CandidateContact(external_id="c-1", name="Ada Lovelace", email="ada@example.com"),
+        "candidate": CandidateContact(
+            external_id="c-1", name="Ada Lovelace", email="ada@example.com"
+        ),
         "job_id": uuid.uuid4(),
         "interviewed_at": datetime.now(UTC),
         "competencies": {"communication": 91.0},
@@ -86,14 +90,14 @@ def result_event(candidate: uuid.UUID | None = None, **overrides: object) -> Int
     return InterviewResultReceived.model_validate(values)
 
 
-async def read_topic(bootstrap: str, topic: str, count: int, timeout: float = 20) -> list:
+async def read_topic(bootstrap: str, topic: str, count: int, wait_s: float = 20) -> list:
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
     records: list = []
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + wait_s
         while len(records) < count and asyncio.get_running_loop().time() < deadline:
             batch = await consumer.getmany(timeout_ms=300)
             for recs in batch.values():
@@ -111,8 +115,12 @@ class TestOutboxRelay:
         events = [result_event() for _ in range(3)]
         async with transaction(sessionmaker) as session:
             for event in events:
-                await enqueue(session, TABLES.outbox, Envelope(event=event, source="/test"), cipher=cipher)
-        relay = OutboxRelay(sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix)
+                await enqueue(
+                    session, TABLES.outbox, Envelope(event=event, source="/test"), cipher=cipher
+                )
+        relay = OutboxRelay(
+            sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix
+        )
         assert await relay.publish_batch() >= 3
 
         records = await read_topic(kafka_bootstrap, prefix + INTERVIEW_RESULTS, 3)
@@ -146,7 +154,9 @@ class TestOutboxRelay:
         async with transaction(sessionmaker) as session:
             await enqueue(session, TABLES.outbox, Envelope(event=event, source="/t"), cipher=cipher)
             await cipher.shred(session, event.candidate_id)
-        relay = OutboxRelay(sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix)
+        relay = OutboxRelay(
+            sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix
+        )
         while await relay.publish_batch():
             pass
         async with sessionmaker() as session:
@@ -157,18 +167,24 @@ class TestOutboxRelay:
             )
         assert reason == "subject erased"
 
-    async def test_replay_marks_a_time_range_pending_again(self, sessionmaker, producer, prefix, kafka_bootstrap) -> None:
+    async def test_replay_marks_a_time_range_pending_again(
+        self, sessionmaker, producer, prefix, kafka_bootstrap
+    ) -> None:
         await ensure_topics(kafka_bootstrap, [prefix + INTERVIEW_RESULTS], partitions=1)
         relay = OutboxRelay(sessionmaker, TABLES.outbox, producer, topic_prefix=prefix)
         while await relay.publish_batch():
             pass
         old = datetime(2020, 1, 1, tzinfo=UTC)
         async with transaction(sessionmaker) as session:
-            await enqueue(session, TABLES.outbox, Envelope(event=result_event(), source="/t", time=old))
+            await enqueue(
+                session, TABLES.outbox, Envelope(event=result_event(), source="/t", time=old)
+            )
         assert await relay.publish_batch() == 1
         async with transaction(sessionmaker) as session:
             assert await pending_count(session, TABLES.outbox) == 0
-            replayed = await replay(session, TABLES.outbox, since=old, until=old + timedelta(days=1))
+            replayed = await replay(
+                session, TABLES.outbox, since=old, until=old + timedelta(days=1)
+            )
         assert replayed == 1
         assert await relay.publish_batch() == 1
         records = await read_topic(kafka_bootstrap, prefix + INTERVIEW_RESULTS, 2)
@@ -176,7 +192,9 @@ class TestOutboxRelay:
 
 
 class TestEventConsumer:
-    async def _consumer(self, *, sessionmaker, kafka_bootstrap, producer, prefix, handler, **kw) -> EventConsumer:
+    async def _consumer(
+        self, *, sessionmaker, kafka_bootstrap, producer, prefix, handler, **kw
+    ) -> EventConsumer:
         await ensure_topics(
             kafka_bootstrap,
             [prefix + INTERVIEW_RESULTS, prefix + dead_letter_topic(INTERVIEW_RESULTS)],
@@ -200,10 +218,10 @@ class TestEventConsumer:
         await consumer.start()
         return consumer
 
-    async def _run_until(self, consumer: EventConsumer, predicate, timeout: float = 30) -> None:
+    async def _run_until(self, consumer: EventConsumer, predicate, wait_s: float = 30) -> None:
         task = asyncio.create_task(consumer.run())
         try:
-            deadline = asyncio.get_running_loop().time() + timeout
+            deadline = asyncio.get_running_loop().time() + wait_s
             while not predicate():
                 assert asyncio.get_running_loop().time() < deadline, consumer.stats
                 await asyncio.sleep(0.05)
@@ -223,12 +241,19 @@ class TestEventConsumer:
         envelope = Envelope(event=result_event(), source="/t")
         record = encode(envelope)
         for _ in range(3):  # the same event id delivered three times
-            await producer.send_and_wait(prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers)
+            await producer.send_and_wait(
+                prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers
+            )
         consumer = await self._consumer(
-            sessionmaker=sessionmaker, kafka_bootstrap=kafka_bootstrap, producer=producer,
-            prefix=prefix, handler=handler,
+            sessionmaker=sessionmaker,
+            kafka_bootstrap=kafka_bootstrap,
+            producer=producer,
+            prefix=prefix,
+            handler=handler,
         )
-        await self._run_until(consumer, lambda: consumer.stats.handled + consumer.stats.duplicates >= 3)
+        await self._run_until(
+            consumer, lambda: consumer.stats.handled + consumer.stats.duplicates >= 3
+        )
         assert seen == [envelope.event.result_id]
         assert consumer.stats.duplicates == 2
         assert await consumer.is_processed(envelope.id)
@@ -241,8 +266,11 @@ class TestEventConsumer:
 
         await producer.send_and_wait(prefix + INTERVIEW_RESULTS, b"{not json", key=b"k")
         consumer = await self._consumer(
-            sessionmaker=sessionmaker, kafka_bootstrap=kafka_bootstrap, producer=producer,
-            prefix=prefix, handler=handler,
+            sessionmaker=sessionmaker,
+            kafka_bootstrap=kafka_bootstrap,
+            producer=producer,
+            prefix=prefix,
+            handler=handler,
         )
         await self._run_until(consumer, lambda: consumer.stats.dead_lettered >= 1)
         dlq = await read_topic(kafka_bootstrap, prefix + dead_letter_topic(INTERVIEW_RESULTS), 1)
@@ -265,10 +293,15 @@ class TestEventConsumer:
                 raise RuntimeError("transient")
 
         record = encode(Envelope(event=result_event(), source="/t"))
-        await producer.send_and_wait(prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers)
+        await producer.send_and_wait(
+            prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers
+        )
         consumer = await self._consumer(
-            sessionmaker=sessionmaker, kafka_bootstrap=kafka_bootstrap, producer=producer,
-            prefix=prefix, handler=handler,
+            sessionmaker=sessionmaker,
+            kafka_bootstrap=kafka_bootstrap,
+            producer=producer,
+            prefix=prefix,
+            handler=handler,
         )
         await self._run_until(consumer, lambda: consumer.stats.handled >= 1)
         assert calls == 3 and consumer.stats.retries == 2
@@ -288,10 +321,15 @@ class TestEventConsumer:
 
         envelope = Envelope(event=result_event(), source="/t")
         record = encode(envelope)
-        await producer.send_and_wait(prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers)
+        await producer.send_and_wait(
+            prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers
+        )
         consumer = await self._consumer(
-            sessionmaker=sessionmaker, kafka_bootstrap=kafka_bootstrap, producer=producer,
-            prefix=prefix, handler=handler,
+            sessionmaker=sessionmaker,
+            kafka_bootstrap=kafka_bootstrap,
+            producer=producer,
+            prefix=prefix,
+            handler=handler,
         )
         await self._run_until(consumer, lambda: consumer.stats.domain_errors >= 1)
         assert calls == 1

@@ -40,7 +40,9 @@ def build_app(*, ready: bool = True) -> FastAPI:
     async def down() -> None:
         raise ConnectionRefusedError("no")
 
-    install_platform(app, service="test", checks=lambda: {"database": ok, "broker": ok if ready else down})
+    install_platform(
+        app, service="test", checks=lambda: {"database": ok, "broker": ok if ready else down}
+    )
 
     @app.post("/items")
     async def create(item: Item) -> Item:
@@ -112,7 +114,9 @@ class TestProblemDetails:
         assert all(e["in"] == "body" and e["pointer"].startswith("/") for e in body["errors"])
 
     async def test_malformed_json_is_a_4xx(self, client: httpx.AsyncClient) -> None:
-        r = await client.post("/items", content=b"{nope", headers={"content-type": "application/json"})
+        r = await client.post(
+            "/items", content=b"{nope", headers={"content-type": "application/json"}
+        )
         assert r.status_code == 422
 
     async def test_service_error(self, client: httpx.AsyncClient) -> None:
@@ -155,7 +159,9 @@ class TestOperations:
         assert "broker: unavailable" in r.json()["detail"]
 
     async def test_request_id_is_echoed_and_set_in_context(self, client: httpx.AsyncClient) -> None:
-        r = await client.get("/me", headers={REQUEST_ID_HEADER: "abc123", "Authorization": f"Bearer {token()}"})
+        r = await client.get(
+            "/me", headers={REQUEST_ID_HEADER: "abc123", "Authorization": f"Bearer {token()}"}
+        )
         assert r.headers[REQUEST_ID_HEADER] == "abc123"
         assert r.json()["rid"] == "abc123"
 
@@ -184,11 +190,15 @@ class TestBearerIdentity:
 
     async def test_token_signed_with_another_secret(self, client: httpx.AsyncClient) -> None:
         bad = token(secret="another-secret-0123456789-0123456789")
-        assert (await client.get("/me", headers={"Authorization": f"Bearer {bad}"})).status_code == 401
+        assert (
+            await client.get("/me", headers={"Authorization": f"Bearer {bad}"})
+        ).status_code == 401
 
     async def test_expired_token(self, client: httpx.AsyncClient) -> None:
         old = token(ttl=timedelta(seconds=-5))
-        assert (await client.get("/me", headers={"Authorization": f"Bearer {old}"})).status_code == 401
+        assert (
+            await client.get("/me", headers={"Authorization": f"Bearer {old}"})
+        ).status_code == 401
 
     async def test_roles_are_enforced(self, client: httpx.AsyncClient) -> None:
         cand = {"Authorization": f"Bearer {token(Role.CANDIDATE)}"}
@@ -207,16 +217,24 @@ class TestBearerIdentity:
         import jwt
 
         raw = jwt.encode(
-            {"iss": "talentflow", "sub": str(uuid.uuid4()), "tenant": str(uuid.uuid4()),
-             "roles": ["god"], "exp": 4102444800},
-            SECRET, algorithm="HS256",
+            {
+                "iss": "talentflow",
+                "sub": str(uuid.uuid4()),
+                "tenant": str(uuid.uuid4()),
+                "roles": ["god"],
+                "exp": 4102444800,
+            },
+            SECRET,
+            algorithm="HS256",
         )
         with pytest.raises(Unauthorized):
             decode_token(SECRET, raw)
 
 
 class TestLogging:
-    def test_json_lines_carry_service_and_correlation_id(self, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_json_lines_carry_service_and_correlation_id(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         import json
 
         configure_logging("ingest", "INFO")

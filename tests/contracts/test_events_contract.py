@@ -37,30 +37,61 @@ CONTACT = CandidateContact(external_id="c-7", name="李雷", email="li@example.c
 def samples() -> list[Event]:
     return [
         InterviewResultReceived(
-            result_id=uuid.uuid4(), tenant_id=uuid.uuid4(), vendor_id=uuid.uuid4(),
-            vendor_result_id="v-1", candidate_id=CANDIDATE, candidate=CONTACT,
-            job_id=uuid.uuid4(), interviewed_at=NOW, overall_score=81.5,
-            competencies={"communication": 88.0, "logic": 71.0}, counts={"customer_cases": 2},
-            evidence=[EvidenceQuote(competency="communication", quote="I asked why", at_seconds=12.5)],
-            dropped_metrics=["smile_count"], report_url="https://vendor.example/r/1",
+            result_id=uuid.uuid4(),
+            tenant_id=uuid.uuid4(),
+            vendor_id=uuid.uuid4(),
+            vendor_result_id="v-1",
+            candidate_id=CANDIDATE,
+            candidate=CONTACT,
+            job_id=uuid.uuid4(),
+            interviewed_at=NOW,
+            overall_score=81.5,
+            competencies={"communication": 88.0, "logic": 71.0},
+            counts={"customer_cases": 2},
+            evidence=[
+                EvidenceQuote(competency="communication", quote="I asked why", at_seconds=12.5)
+            ],
+            dropped_metrics=["smile_count"],
+            report_url="https://vendor.example/r/1",
         ),
         ScreeningDecisionMade(
-            decision_id=uuid.uuid4(), result_id=uuid.uuid4(), tenant_id=uuid.uuid4(),
-            candidate_id=CANDIDATE, candidate=CONTACT, job_id=uuid.uuid4(), job_title="CSM",
-            requirements={"communication": 80.0}, outcome="review", rule_version=2,
+            decision_id=uuid.uuid4(),
+            result_id=uuid.uuid4(),
+            tenant_id=uuid.uuid4(),
+            candidate_id=CANDIDATE,
+            candidate=CONTACT,
+            job_id=uuid.uuid4(),
+            job_title="CSM",
+            requirements={"communication": 80.0},
+            outcome="review",
+            rule_version=2,
             rule_expression="communication >= 85",
-            conditions=[ConditionResult(metric="communication", operator=">=", threshold=85,
-                                        actual=88.0, held=True)],
-            explanation="communication 88 >= 85 held", decided_at=NOW,
+            conditions=[
+                ConditionResult(
+                    metric="communication", operator=">=", threshold=85, actual=88.0, held=True
+                )
+            ],
+            explanation="communication 88 >= 85 held",
+            decided_at=NOW,
         ),
         NotificationSent(
-            notification_id=uuid.uuid4(), tenant_id=uuid.uuid4(), candidate_id=CANDIDATE,
-            decision_id=uuid.uuid4(), channel="email", template="review", sent_at=NOW,
+            notification_id=uuid.uuid4(),
+            tenant_id=uuid.uuid4(),
+            candidate_id=CANDIDATE,
+            decision_id=uuid.uuid4(),
+            channel="email",
+            template="review",
+            sent_at=NOW,
         ),
         EmploymentOutcomeRecorded(
-            outcome_id=uuid.uuid4(), tenant_id=uuid.uuid4(), candidate_id=CANDIDATE,
-            hired=True, performance_rating=77.0, still_employed=True,
-            measured_on=date(2026, 6, 1), recorded_at=NOW,
+            outcome_id=uuid.uuid4(),
+            tenant_id=uuid.uuid4(),
+            candidate_id=CANDIDATE,
+            hired=True,
+            performance_rating=77.0,
+            still_employed=True,
+            measured_on=date(2026, 6, 1),
+            recorded_at=NOW,
         ),
         ErasureRequested(
             request_id=uuid.uuid4(), tenant_id=uuid.uuid4(), person_id=CANDIDATE, requested_at=NOW
@@ -117,7 +148,9 @@ class TestUndecodable:
 
     def test_type_header_must_match_the_payload(self) -> None:
         record = self._record()
-        headers = [(k, b"talentflow.other.Thing.v1" if k == "ce_type" else v) for k, v in record.headers]
+        headers = [
+            (k, b"talentflow.other.Thing.v1" if k == "ce_type" else v) for k, v in record.headers
+        ]
         with pytest.raises(UndecodableEvent, match="does not match"):
             decode("interview.results", record.key, record.value, headers)
 

@@ -56,9 +56,7 @@ class _RequestContext:
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope.get("method", "")
             HTTP_REQUESTS.labels(self.service, method, route, status).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(
-                time.perf_counter() - started
-            )
+            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
 
 
 def health_router(checks: Callable[[], dict[str, ReadinessCheck]]) -> APIRouter:
@@ -76,7 +74,7 @@ def health_router(checks: Callable[[], dict[str, ReadinessCheck]]) -> APIRouter:
             try:
                 await check()
                 results[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
         if all(v == "ok" for v in results.values()):
             return {"status": "ok", "checks": results}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from talentflow.common.migrations import upgrade
 from talentflow.common.settings import ServiceSettings
@@ -19,7 +20,7 @@ class ServiceCommands:
     default_port: int
     migrations: Path
     settings: Callable[[], ServiceSettings]
-    seed_demo: Callable[[ServiceSettings, Path], Awaitable[None]] | None = None
+    seed_demo: Callable[[ServiceSettings, Path], Coroutine[Any, Any, None]] | None = None
 
 
 def run(commands: ServiceCommands, argv: Sequence[str] | None = None) -> None:

@@ -148,7 +148,7 @@ class EventConsumer:
                 )
                 await self._mark_processed(envelope)
                 return
-            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+            except Exception as exc:
                 if attempt >= self._max_attempts:
                     log.exception("event failed; sent to the dead-letter topic")
                     await self._dead_letter(record, f"failed {attempt} times: {exc!r}")
@@ -196,13 +196,17 @@ class EventConsumer:
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         self.stats.dead_lettered += 1
-        headers = list(record.headers or ()) + [
+        headers = [
+            *(record.headers or ()),
             ("dlq_reason", reason[:1000].encode()),
             ("dlq_consumer", self.name.encode()),
             ("dlq_source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         ]
         await self._dlq.send_and_wait(
-            self._prefix + dead_letter_topic(self._logical(record.topic)), value=record.value, key=record.key, headers=headers
+            self._prefix + dead_letter_topic(self._logical(record.topic)),
+            value=record.value,
+            key=record.key,
+            headers=headers,
         )
         log.warning(
             "record dead-lettered",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -47,15 +48,10 @@ async def ensure_topics(
             existing = set(await admin.list_topics())
             missing = [name for name in wanted if name not in existing]
             if missing:
-                try:
+                with contextlib.suppress(TopicAlreadyExistsError):
                     await admin.create_topics(
-                        [
-                            NewTopic(name, partitions, replication_factor)
-                            for name in missing
-                        ]
+                        [NewTopic(name, partitions, replication_factor) for name in missing]
                     )
-                except TopicAlreadyExistsError:
-                    pass
                 log.info("created topics", extra={"topics": missing})
             return
         except KafkaError as exc:

@@ -7,7 +7,9 @@ migrations programmatically (its `migrate` command).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -30,6 +32,15 @@ def upgrade(script_location: Path, database_url: str, revision: str = "head") ->
     command.upgrade(alembic_config(script_location, database_url), revision)
 
 
+def only_schema(schema: str) -> Callable[[str | None, str, Any], bool]:
+    """Autogenerate filter: look at this service's schema only, never at other services'."""
+
+    def include(name: str | None, type_: str, parent_names: Any) -> bool:
+        return type_ != "schema" or name == schema
+
+    return include
+
+
 def run_alembic_env(metadata: MetaData) -> None:
     """Body of a service's env.py: online, async, version table inside the service's schema."""
     schema = metadata.schema
@@ -47,7 +58,8 @@ def run_alembic_env(metadata: MetaData) -> None:
             connection=connection,
             target_metadata=metadata,
             version_table_schema=schema,
-            include_schemas=False,
+            include_schemas=True,
+            include_name=only_schema(schema),
             compare_type=True,
         )
         with context.begin_transaction():

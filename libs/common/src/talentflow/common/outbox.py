@@ -12,6 +12,7 @@ row unreadable, and such a row is discarded instead of published.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -114,15 +115,13 @@ class OutboxRelay:
                     continue
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - keep relaying whatever failed
+            except Exception as exc:
                 self.stats.failures += 1
                 log.warning("outbox relay failed", extra={"error": repr(exc)})
                 backoff = min(backoff * 2, 5.0)
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
 
     async def publish_batch(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
@@ -150,7 +149,10 @@ class OutboxRelay:
                     continue
                 futures.append(
                     await self._producer.send(
-                        self._topic_prefix + row.topic, value=record.value, key=record.key, headers=record.headers
+                        self._topic_prefix + row.topic,
+                        value=record.value,
+                        key=record.key,
+                        headers=record.headers,
                     )
                 )
                 sent_ids.append(row.id)
@@ -200,9 +202,7 @@ class OutboxRelay:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def replay(
-    session: AsyncSession, outbox: Table, *, since: datetime, until: datetime
-) -> int:
+async def replay(session: AsyncSession, outbox: Table, *, since: datetime, until: datetime) -> int:
     """Mark events that occurred in [since, until) as pending again; the relay republishes them.
 
     Consumers record processed event ids, so a replay only fills in what a topic lost.

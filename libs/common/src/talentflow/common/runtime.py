@@ -140,9 +140,7 @@ class ServiceRuntime:
             )
             await consumer.start()
             self.consumers.append(consumer)
-            self._tasks.append(
-                asyncio.create_task(self._supervise(consumer), name=consumer.name)
-            )
+            self._tasks.append(asyncio.create_task(self._supervise(consumer), name=consumer.name))
 
     async def _supervise(self, consumer: EventConsumer) -> None:
         """Keep a consumer loop running; a crash is logged and the loop resumes."""
@@ -152,7 +150,9 @@ class ServiceRuntime:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("consumer loop crashed; restarting", extra={"consumer": consumer.name})
+                log.exception(
+                    "consumer loop crashed; restarting", extra={"consumer": consumer.name}
+                )
                 await asyncio.sleep(1)
 
     async def stop(self) -> None:

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development-only defaults. A service refuses to start with them outside development and test.
 DEV_AUTH_SECRET = "talentflow-development-auth-secret-not-for-production"  # noqa: S105
-DEV_ENCRYPTION_KEY = "dGFsZW50Zmxvdy1kZXZlbG9wbWVudC1rZXktMzJieXQ="  # noqa: S105
+DEV_ENCRYPTION_KEY = "dGFsZW50Zmxvdy1kZXZlbG9wbWVudC1rZXktMzJieXQ="
 
 
 class Environment(StrEnum):

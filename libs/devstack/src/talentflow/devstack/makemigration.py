@@ -1,6 +1,6 @@
 """Autogenerate a service's next Alembic revision against a throw-away embedded PostgreSQL.
 
-    talentflow-dev makemigration screening -m "rule sets"
+talentflow-dev makemigration screening -m "rule sets"
 """
 
 from __future__ import annotations

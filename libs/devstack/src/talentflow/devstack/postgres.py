@@ -46,7 +46,9 @@ class EmbeddedPostgres:
 
     def create_database(self, name: str) -> str:
         """Create `name` unless it exists; return its URL."""
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"unsafe database name {name!r}")
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")  # noqa: S608
         if "1 row" not in exists:
             self.psql(f'CREATE DATABASE "{name}"')
         return self.url(name)

@@ -1,7 +1,7 @@
 """Where the test suite's PostgreSQL and Kafka come from.
 
-In order: an existing server named by TALENTFLOW_TEST_DATABASE_URL / TALENTFLOW_TEST_KAFKA_BOOTSTRAP;
-testcontainers (postgres, apache/kafka images) where a Docker engine answers; otherwise the
+In order: an existing server named by TALENTFLOW_TEST_DATABASE_URL or
+TALENTFLOW_TEST_KAFKA_BOOTSTRAP; testcontainers (postgres, apache/kafka images) where a Docker engine answers; otherwise the
 embedded PostgreSQL and Tansu broker that `make run` uses as well.
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from sqlalchemy.engine import make_url
 
 from talentflow.devstack.broker import TansuBroker
@@ -33,7 +32,7 @@ def docker_available() -> bool:
         client = docker.from_env(timeout=2)
         client.ping()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "no engine here"
+    except Exception:
         return False
 
 
@@ -77,6 +76,26 @@ def kafka_broker() -> Iterator[tuple[str, bool]]:
         yield broker.bootstrap, False
     finally:
         broker.stop()
+
+
+async def create_database(server_url: str, prefix: str) -> str:
+    """Create a fresh, uniquely named database on `server_url`'s server; return its URL."""
+    import asyncpg
+
+    parsed = make_url(server_url)
+    name = unique_name(prefix)
+    conn = await asyncpg.connect(
+        user=parsed.username,
+        password=parsed.password,
+        host=parsed.query.get("host", parsed.host),
+        port=int(parsed.query.get("port", parsed.port or 5432)),  # type: ignore[arg-type]
+        database=parsed.database,
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_url, name)
 
 
 def with_database(url: str, database: str) -> str:

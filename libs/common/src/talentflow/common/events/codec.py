@@ -86,7 +86,7 @@ def decode(topic: str, key: bytes | None, value: bytes | None, headers: Any) -> 
             value=value or b"",
         )
         cloud_event = ce_kafka.from_binary_event(message)
-    except Exception as exc:  # noqa: BLE001 - the SDK raises several types for bad input
+    except Exception as exc:
         raise UndecodableEvent(f"not a CloudEvent: {type(exc).__name__}: {exc}") from exc
     data = cloud_event.get_data()
     if not isinstance(data, dict):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, Literal
 
 from pydantic.json_schema import models_json_schema
 
@@ -17,7 +17,8 @@ from talentflow.common.events.registry import EVENT_TYPES
 
 def event_schema_document() -> dict[str, Any]:
     """One JSON Schema document with a definition per event type and the topic it goes to."""
-    models = [(cls, "validation") for cls in EVENT_TYPES.values()]
+    mode: Literal["validation"] = "validation"
+    models = [(cls, mode) for cls in EVENT_TYPES.values()]
     _, document = models_json_schema(models, ref_template="#/$defs/{model}")
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "Talentflow events"
