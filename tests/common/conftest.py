@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from talentflow.common.db import create_engine, create_sessionmaker, make_metadata
 from talentflow.common.tables import PlatformTables, platform_tables
 from talentflow.devstack.testing import unique_name

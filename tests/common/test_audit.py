@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
 from talentflow.common.audit import AuditEntry, list_access, record_access
 from talentflow.common.tables import PlatformTables
 

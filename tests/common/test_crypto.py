@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from talentflow.common import crypto
 from talentflow.common.crypto import (
     DecryptionError,

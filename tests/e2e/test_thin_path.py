@@ -13,7 +13,7 @@ import email
 import email.policy
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,7 +86,10 @@ def mails_to(mail_dir: Path, address: str) -> list[EmailMessage]:
 
 
 async def post_result(
-    http: httpx.AsyncClient, stack: Stack, body: dict[str, Any], headers: dict[str, str] | None = None
+    http: httpx.AsyncClient,
+    stack: Stack,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
 ) -> tuple[httpx.Response, dict[str, str]]:
     vendor = stack.credentials.vendors[0]
     data, signed = signed_request(vendor.secret, body)
@@ -204,7 +207,9 @@ class TestThinPath:
         assert len(mail) == 1
 
         async def task() -> list[dict[str, Any]] | None:
-            r = await http.get(f"{stack.urls['selfservice-api']}/v1/tasks", headers=bearer(stack, "hr"))
+            r = await http.get(
+                f"{stack.urls['selfservice-api']}/v1/tasks", headers=bearer(stack, "hr")
+            )
             if r.status_code != 200:
                 return None
             items = r.json()["items"]

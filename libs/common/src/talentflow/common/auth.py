@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
@@ -101,7 +101,7 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: Role) -> object:
+def require_roles(*roles: Role) -> params.Depends:
     """Dependency factory: the principal must hold one of `roles`."""
 
     async def _check(principal: PrincipalDep) -> Principal:
@@ -109,4 +109,5 @@ def require_roles(*roles: Role) -> object:
             raise Forbidden("this action needs one of the roles: " + ", ".join(roles))
         return principal
 
-    return Depends(_check)
+    dependency: params.Depends = Depends(_check)
+    return dependency

@@ -36,7 +36,9 @@ def only_schema(schema: str) -> Callable[[str | None, str, Any], bool]:
     """Autogenerate filter: look at this service's schema only, never at other services'."""
 
     def include(name: str | None, type_: str, parent_names: Any) -> bool:
-        return type_ != "schema" or name == schema
+        if type_ == "schema":
+            return name == schema
+        return not (type_ == "table" and name == "alembic_version")
 
     return include
 

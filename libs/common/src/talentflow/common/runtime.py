@@ -78,7 +78,12 @@ class ServiceRuntime:
         return self._producer
 
     def add_consumer(self, name: str, topics: Sequence[str], handler: Handler) -> None:
-        """Consume `topics` (logical names) in group `<service>.<name>` with `handler`."""
+        """Consume `topics` (logical names) in group `<service>.<name>` with `handler`.
+
+        Ignored when the settings say `run_consumers=False`.
+        """
+        if not self.settings.run_consumers:
+            return
         self._specs.append(_ConsumerSpec(name=name, topics=topics, handler=handler))
 
     def notify_outbox(self) -> None:
@@ -124,23 +129,29 @@ class ServiceRuntime:
                 topic_prefix=s.kafka_topic_prefix,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
-        for spec in self._specs:
-            consumer = EventConsumer(
-                name=f"{self.service}.{spec.name}",
-                topics=spec.topics,
-                group_id=f"{s.kafka_topic_prefix}{self.service}.{spec.name}",
-                bootstrap=s.kafka_bootstrap,
-                sessionmaker=self.sessionmaker,
-                processed_events=self.tables.processed_events,
-                handler=spec.handler,
-                dlq_producer=self._producer,
-                max_attempts=s.consumer_max_attempts,
-                after_commit=self.notify_outbox,
-                topic_prefix=s.kafka_topic_prefix,
-            )
-            await consumer.start()
-            self.consumers.append(consumer)
+        self.consumers = [self._consumer(spec) for spec in self._specs]
+        # Joining a group can take seconds: start every consumer at once.
+        await asyncio.gather(*(consumer.start() for consumer in self.consumers))
+        for consumer in self.consumers:
             self._tasks.append(asyncio.create_task(self._supervise(consumer), name=consumer.name))
+
+    def _consumer(self, spec: _ConsumerSpec) -> EventConsumer:
+        s = self.settings
+        return EventConsumer(
+            name=f"{self.service}.{spec.name}",
+            topics=spec.topics,
+            group_id=f"{s.kafka_topic_prefix}{self.service}.{spec.name}",
+            bootstrap=s.kafka_bootstrap,
+            sessionmaker=self.sessionmaker,
+            processed_events=self.tables.processed_events,
+            handler=spec.handler,
+            dlq_producer=self.producer,
+            max_attempts=s.consumer_max_attempts,
+            session_timeout_ms=s.consumer_session_timeout_ms,
+            heartbeat_interval_ms=s.consumer_heartbeat_interval_ms,
+            after_commit=self.notify_outbox,
+            topic_prefix=s.kafka_topic_prefix,
+        )
 
     async def _supervise(self, consumer: EventConsumer) -> None:
         """Keep a consumer loop running; a crash is logged and the loop resumes."""

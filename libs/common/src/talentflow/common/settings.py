@@ -40,6 +40,12 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_retention_days: int = Field(default=14, ge=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
+    # Kafka's defaults suit production; tests against the development broker use shorter ones
+    # (it holds a JoinGroup for about half the session timeout).
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    consumer_heartbeat_interval_ms: int = Field(default=1_000, ge=100)
+    # False serves HTTP only (API replicas scaled apart from the consumers).
+    run_consumers: bool = True
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> ServiceSettings:

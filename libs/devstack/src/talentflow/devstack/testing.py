@@ -1,8 +1,8 @@
 """Where the test suite's PostgreSQL and Kafka come from.
 
 In order: an existing server named by TALENTFLOW_TEST_DATABASE_URL or
-TALENTFLOW_TEST_KAFKA_BOOTSTRAP; testcontainers (postgres, apache/kafka images) where a Docker engine answers; otherwise the
-embedded PostgreSQL and Tansu broker that `make run` uses as well.
+TALENTFLOW_TEST_KAFKA_BOOTSTRAP; testcontainers (postgres, apache/kafka images) where a Docker
+engine answers; otherwise the embedded PostgreSQL and Tansu broker that `make run` uses too.
 """
 
 from __future__ import annotations
@@ -128,4 +128,6 @@ def test_settings_env(
         "kafka_topic_prefix": topic_prefix,
         "kafka_topic_partitions": 2,
         "outbox_poll_interval_s": 0.05,
+        "consumer_session_timeout_ms": 3000,
+        "consumer_heartbeat_interval_ms": 500,
     }

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from talentflow.common.app import install_platform
+from talentflow.common.events import INTERVIEW_RESULTS
 from talentflow.common.runtime import ServiceRuntime
+from talentflow.screening import consumers
 from talentflow.screening.config import Settings, get_settings
 from talentflow.screening.models import PLATFORM
+from talentflow.screening.router import router
+from talentflow.screening.schemas import problem_schemas
+
+DESCRIPTION = """\
+Requirement profiles, versioned screening rules and explained decisions.
+
+Every route needs a bearer token. Errors are RFC 9457 `application/problem+json` documents;
+invalid fields are listed in `errors` (rule expressions also give the 0-based `position`).
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,14 +33,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = ServiceRuntime(settings, service="screening", tables=PLATFORM)
-        # runtime.add_consumer("results", [INTERVIEW_RESULTS], consumers.handle_result)
+        if settings.run_consumers:
+            runtime.add_consumer(
+                "results", [INTERVIEW_RESULTS], consumers.result_handler(runtime.cipher)
+            )
         async with runtime:
             app.state.runtime = runtime
             yield
 
-    app = FastAPI(title="Talentflow screening", version="0.1.0", lifespan=lifespan)
-    app.state.settings = settings
-    install_platform(
-        app, service="screening", checks=lambda: app.state.runtime.readiness_checks()
+    app = FastAPI(
+        title="Talentflow screening", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
     )
+    app.state.settings = settings
+    install_platform(app, service="screening", checks=lambda: app.state.runtime.readiness_checks())
+    app.include_router(router)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The generated document plus the problem+json schemas the error responses refer to."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            document.setdefault("components", {}).setdefault("schemas", {}).update(
+                problem_schemas()
+            )
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return build

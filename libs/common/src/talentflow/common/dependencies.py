@@ -1,4 +1,4 @@
-"""FastAPI dependencies: one session (one transaction) per request, the runtime."""
+"""FastAPI dependencies every service shares: runtime, the request's unit of work, HR callers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from talentflow.common.auth import Principal, Role, require_roles
 from talentflow.common.runtime import ServiceRuntime
 
 
@@ -26,4 +27,9 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     runtime.notify_outbox()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the response is sent, so a 2xx means the change
+# is durable (the default "request" scope would commit after the client has its answer).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+# A verified caller from HR (hr or hr_admin) of the token's tenant.
+HrDep = Annotated[Principal, require_roles(Role.HR, Role.HR_ADMIN)]

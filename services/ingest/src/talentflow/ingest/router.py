@@ -1,0 +1,261 @@
+"""HTTP routes: parse, call one service function, return."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from talentflow.common.auth import PrincipalDep
+from talentflow.common.dependencies import RuntimeDep, SessionDep
+from talentflow.common.errors import PROBLEM_JSON
+from talentflow.ingest import service, vendors, webhooks
+from talentflow.ingest.dependencies import HrAdminDep, MasterKeyDep, SettingsDep
+from talentflow.ingest.exceptions import VendorNotFound
+from talentflow.ingest.schemas import (
+    NewSecret,
+    ResultOut,
+    TenantOut,
+    TenantSettings,
+    VendorCreated,
+    VendorIn,
+    VendorList,
+    VendorOut,
+    VendorPatch,
+    WebhookAccepted,
+)
+
+_PROBLEMS = {
+    400: "Malformed request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    410: "Personal data erased",
+    413: "Payload too large",
+    422: "Invalid fields (each one listed in `errors`)",
+    503: "Database or broker unavailable; retry later",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for problem+json error responses."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        code: {"description": _PROBLEMS[code], "content": {PROBLEM_JSON: {"schema": schema}}}
+        for code in codes
+    }
+
+
+VendorIdPath = Annotated[uuid.UUID, Path(description="The vendor's id")]
+router = APIRouter(prefix="/v1")
+
+# --- webhooks (no bearer token: the signature is the authentication) ---------------------------
+
+
+@router.post(
+    "/webhooks/{vendor_id}",
+    tags=["webhooks"],
+    summary="Receive a signed interview result from a vendor",
+    description=(
+        "Standard Webhooks: `webhook-id`, `webhook-timestamp` (Unix seconds, within 5 minutes) "
+        "and `webhook-signature` (space-separated `v1,<base64>` HMAC-SHA256 of "
+        "`id.timestamp.body`; any valid one passes). Body: the vendor's format "
+        "(`talentflow.v1`, at most 1 MiB). 202 once stored and committed; the same "
+        "`webhook-id` again answers 200 with the same `result_id` and changes nothing."
+    ),
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookAccepted,
+    responses={
+        200: {"model": WebhookAccepted, "description": "Already received (same webhook-id)"},
+        **problems(400, 401, 404, 413, 422, 503),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/InterviewResultV1"}}
+            },
+        }
+    },
+)
+async def receive_webhook(
+    vendor_id: Annotated[str, Path(description="The vendor's id (a UUID)")],
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    master_key: MasterKeyDep,
+) -> WebhookAccepted:
+    body = await webhooks.read_body(request, settings.webhook_max_body_bytes)
+    signed = webhooks.parse_headers(request.headers)
+    try:
+        vendor_uuid = uuid.UUID(vendor_id)
+    except ValueError:
+        raise VendorNotFound() from None
+    accepted = await service.receive_webhook(
+        session,
+        cipher=runtime.cipher,
+        master_key=master_key,
+        vendor_id=vendor_uuid,
+        signed=signed,
+        body=body,
+    )
+    if accepted.status == "duplicate":
+        response.status_code = status.HTTP_200_OK
+    return accepted
+
+
+# --- tenant settings ------------------------------------------------------------------------
+
+
+@router.get(
+    "/tenant",
+    tags=["tenant"],
+    summary="The caller's tenant: jurisdiction and biometrics policy",
+    response_model=TenantOut,
+    responses=problems(401, 403, 503),
+)
+async def get_tenant(session: SessionDep, principal: HrAdminDep) -> TenantOut:
+    return await vendors.get_tenant(session, tenant_id=principal.tenant_id)
+
+
+@router.put(
+    "/tenant",
+    tags=["tenant"],
+    summary="Set the tenant's jurisdiction and biometrics policy",
+    response_model=TenantOut,
+    responses=problems(401, 403, 422, 503),
+)
+async def configure_tenant(
+    body: TenantSettings, session: SessionDep, principal: HrAdminDep
+) -> TenantOut:
+    return await vendors.configure_tenant(session, tenant_id=principal.tenant_id, settings=body)
+
+
+# --- vendors ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/vendors",
+    tags=["vendors"],
+    summary="Register a vendor; returns its first signing secret (shown once)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=VendorCreated,
+    responses=problems(401, 403, 409, 422, 503),
+)
+async def create_vendor(
+    body: VendorIn, session: SessionDep, principal: HrAdminDep, master_key: MasterKeyDep
+) -> VendorCreated:
+    return await vendors.create_vendor(
+        session,
+        master_key=master_key,
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        enabled=body.enabled,
+    )
+
+
+@router.get(
+    "/vendors",
+    tags=["vendors"],
+    summary="The tenant's vendors",
+    response_model=VendorList,
+    responses=problems(401, 403, 503),
+)
+async def list_vendors(session: SessionDep, principal: HrAdminDep) -> VendorList:
+    return VendorList(items=await vendors.list_vendors(session, tenant_id=principal.tenant_id))
+
+
+@router.get(
+    "/vendors/{vendor_id}",
+    tags=["vendors"],
+    summary="One vendor, with its secrets' ids and dates",
+    response_model=VendorOut,
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def get_vendor(
+    vendor_id: VendorIdPath, session: SessionDep, principal: HrAdminDep
+) -> VendorOut:
+    return await vendors.get_vendor(session, tenant_id=principal.tenant_id, vendor_id=vendor_id)
+
+
+@router.patch(
+    "/vendors/{vendor_id}",
+    tags=["vendors"],
+    summary="Rename a vendor or enable/disable it",
+    response_model=VendorOut,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def update_vendor(
+    vendor_id: VendorIdPath, body: VendorPatch, session: SessionDep, principal: HrAdminDep
+) -> VendorOut:
+    return await vendors.update_vendor(
+        session,
+        tenant_id=principal.tenant_id,
+        vendor_id=vendor_id,
+        name=body.name,
+        enabled=body.enabled,
+    )
+
+
+@router.post(
+    "/vendors/{vendor_id}/secrets",
+    tags=["vendors"],
+    summary="Add a signing secret (rotation); returns it (shown once)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NewSecret,
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def add_secret(
+    vendor_id: VendorIdPath, session: SessionDep, principal: HrAdminDep, master_key: MasterKeyDep
+) -> NewSecret:
+    return await vendors.add_secret(
+        session, master_key=master_key, tenant_id=principal.tenant_id, vendor_id=vendor_id
+    )
+
+
+@router.delete(
+    "/vendors/{vendor_id}/secrets/{secret_id}",
+    tags=["vendors"],
+    summary="Retire a signing secret",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def retire_secret(
+    vendor_id: VendorIdPath,
+    secret_id: Annotated[uuid.UUID, Path(description="The secret's id")],
+    session: SessionDep,
+    principal: HrAdminDep,
+) -> Response:
+    await vendors.retire_secret(
+        session, tenant_id=principal.tenant_id, vendor_id=vendor_id, secret_id=secret_id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/results/{result_id}",
+    tags=["results"],
+    summary="A normalized interview result (its candidate, or HR of the tenant; audited)",
+    response_model=ResultOut,
+    responses=problems(401, 404, 410, 422, 503),
+)
+async def read_result(
+    result_id: Annotated[uuid.UUID, Path(description="The result's id")],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="A given version; the latest when omitted")
+    ] = None,
+) -> ResultOut:
+    return await service.read_result(
+        session, cipher=runtime.cipher, principal=principal, result_id=result_id, version=version
+    )

@@ -1,0 +1,307 @@
+"""Service functions for tenants' ingest settings, vendors and their signing secrets.
+
+Signing secrets are not personal data: they are sealed with the master key, bound to the
+vendor (`context=b"vendor-secret:" + vendor_id.bytes`), and shown in clear only once, when made.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talentflow.common.crypto import DecryptionError, seal, unseal
+from talentflow.common.errors import Conflict, InvalidInput
+from talentflow.ingest import repository, webhooks
+from talentflow.ingest.exceptions import (
+    LastActiveSecret,
+    PolicyNotAllowed,
+    SecretNotFound,
+    VendorNameTaken,
+    VendorNotFound,
+)
+from talentflow.ingest.models import (
+    BiometricsPolicy,
+    Jurisdiction,
+    Tenant,
+    Vendor,
+    VendorFormat,
+    VendorSecret,
+)
+from talentflow.ingest.schemas import (
+    NewSecret,
+    SecretOut,
+    TenantOut,
+    TenantSettings,
+    VendorCreated,
+    VendorOut,
+)
+
+log = logging.getLogger(__name__)
+
+# A tenant that created a vendor before configuring ingest gets the most protective policy.
+UNCONFIGURED_JURISDICTION = Jurisdiction.OTHER
+UNCONFIGURED_POLICY = BiometricsPolicy.DROP
+
+
+def default_policy(jurisdiction: Jurisdiction) -> BiometricsPolicy:
+    """EU AI Act Art. 5(1)(f): drop for the EU; elsewhere keep, but never usable."""
+    if jurisdiction is Jurisdiction.EU:
+        return BiometricsPolicy.DROP
+    return BiometricsPolicy.KEEP_UNUSABLE
+
+
+def webhook_path(vendor_id: uuid.UUID) -> str:
+    return f"/v1/webhooks/{vendor_id}"
+
+
+def _context(vendor_id: uuid.UUID) -> bytes:
+    return b"vendor-secret:" + vendor_id.bytes
+
+
+def _tenant_out(tenant: Tenant) -> TenantOut:
+    return TenantOut(
+        id=tenant.id,
+        name=tenant.name,
+        jurisdiction=Jurisdiction(tenant.jurisdiction),
+        biometrics_policy=BiometricsPolicy(tenant.biometrics_policy),
+    )
+
+
+def _vendor_out(vendor: Vendor, secrets: Sequence[VendorSecret]) -> VendorOut:
+    return VendorOut(
+        id=vendor.id,
+        name=vendor.name,
+        format=vendor.format,
+        enabled=vendor.enabled,
+        created_at=vendor.created_at,
+        webhook_path=webhook_path(vendor.id),
+        secrets=[
+            SecretOut(id=s.id, created_at=s.created_at, retired_at=s.retired_at)
+            for s in secrets
+            if s.vendor_id == vendor.id
+        ],
+    )
+
+
+async def configure_tenant(
+    session: AsyncSession, *, tenant_id: uuid.UUID, settings: TenantSettings
+) -> TenantOut:
+    """Set a tenant's jurisdiction and biometrics policy (EU tenants may not allow them)."""
+    policy = settings.biometrics_policy or default_policy(settings.jurisdiction)
+    if settings.jurisdiction is Jurisdiction.EU and policy is BiometricsPolicy.ALLOW:
+        raise PolicyNotAllowed(
+            "EU AI Act Art. 5(1)(f): facial/voice metrics cannot be allowed for an EU tenant",
+            errors=[
+                {
+                    "field": "biometrics_policy",
+                    "in": "body",
+                    "pointer": "/biometrics_policy",
+                    "message": "must be drop or keep_unusable for jurisdiction EU",
+                    "type": "policy_not_allowed",
+                }
+            ],
+        )
+    tenant = await repository.upsert_tenant(
+        session,
+        tenant_id=tenant_id,
+        name=settings.name,
+        jurisdiction=settings.jurisdiction.value,
+        biometrics_policy=policy.value,
+    )
+    return _tenant_out(tenant)
+
+
+async def get_tenant(session: AsyncSession, *, tenant_id: uuid.UUID) -> TenantOut:
+    """A tenant's ingest settings (the protective defaults when never configured)."""
+    tenant = await repository.get_tenant(session, tenant_id)
+    if tenant is None:
+        return TenantOut(
+            id=tenant_id,
+            name=None,
+            jurisdiction=UNCONFIGURED_JURISDICTION,
+            biometrics_policy=UNCONFIGURED_POLICY,
+        )
+    return _tenant_out(tenant)
+
+
+async def create_vendor(
+    session: AsyncSession, *, master_key: bytes, tenant_id: uuid.UUID, name: str, enabled: bool
+) -> VendorCreated:
+    """Register a vendor with a first signing secret (returned in clear this once)."""
+    await repository.add_tenant_if_missing(
+        session,
+        tenant_id=tenant_id,
+        jurisdiction=UNCONFIGURED_JURISDICTION.value,
+        biometrics_policy=UNCONFIGURED_POLICY.value,
+    )
+    await repository.lock(session, f"ingest:vendor-names:{tenant_id}")
+    if await repository.vendor_name_taken(session, tenant_id=tenant_id, name=name, other_than=None):
+        raise VendorNameTaken()
+    vendor = Vendor(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        name=name,
+        format=VendorFormat.TALENTFLOW_V1.value,
+        enabled=enabled,
+    )
+    await repository.add(session, vendor)
+    secret, plain = await _add_secret(session, master_key=master_key, vendor_id=vendor.id)
+    log.info("vendor created", extra={"vendor_id": str(vendor.id), "tenant_id": str(tenant_id)})
+    out = _vendor_out(vendor, [secret])
+    return VendorCreated(**out.model_dump(), secret=_new_secret(secret, plain))
+
+
+async def list_vendors(session: AsyncSession, *, tenant_id: uuid.UUID) -> list[VendorOut]:
+    """The tenant's vendors with their secrets' metadata."""
+    vendors = await repository.list_vendors(session, tenant_id)
+    secrets = await repository.secrets_of(session, [v.id for v in vendors])
+    return [_vendor_out(v, secrets) for v in vendors]
+
+
+async def get_vendor(
+    session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID
+) -> VendorOut:
+    """One of the tenant's vendors (another tenant's is not found)."""
+    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    return _vendor_out(vendor, await repository.secrets_of(session, [vendor.id]))
+
+
+async def update_vendor(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    vendor_id: uuid.UUID,
+    name: str | None,
+    enabled: bool | None,
+) -> VendorOut:
+    """Rename a vendor or switch it on or off (a disabled vendor's webhooks get 404)."""
+    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    await repository.lock(session, f"ingest:vendor-names:{tenant_id}")
+    if name is not None and await repository.vendor_name_taken(
+        session, tenant_id=tenant_id, name=name, other_than=vendor.id
+    ):
+        raise VendorNameTaken()
+    await repository.update_vendor(session, vendor, name=name, enabled=enabled)
+    return _vendor_out(vendor, await repository.secrets_of(session, [vendor.id]))
+
+
+async def add_secret(
+    session: AsyncSession, *, master_key: bytes, tenant_id: uuid.UUID, vendor_id: uuid.UUID
+) -> NewSecret:
+    """Add a signing secret (for rotation: both verify until the old one is retired)."""
+    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    secret, plain = await _add_secret(session, master_key=master_key, vendor_id=vendor.id)
+    log.info("vendor secret added", extra=_ids(vendor.id, secret.id))
+    return _new_secret(secret, plain)
+
+
+async def retire_secret(
+    session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID, secret_id: uuid.UUID
+) -> None:
+    """Retire a signing secret now; retiring a retired one changes nothing."""
+    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    secret = await repository.get_secret(session, vendor_id=vendor.id, secret_id=secret_id)
+    if secret is None:
+        raise SecretNotFound()
+    if secret.retired_at is not None:
+        return
+    active = await repository.active_secrets(session, vendor.id)
+    if [s.id for s in active] == [secret.id]:
+        raise LastActiveSecret()
+    await repository.retire_secret(session, secret, at=datetime.now(UTC))
+    log.info("vendor secret retired", extra=_ids(vendor.id, secret.id))
+
+
+async def install_vendor(
+    session: AsyncSession,
+    *,
+    master_key: bytes,
+    tenant_id: uuid.UUID,
+    vendor_id: uuid.UUID,
+    name: str,
+    secret: str,
+) -> None:
+    """Create or update a vendor with a known id and secret (demo seeding); idempotent."""
+    if not webhooks.is_valid_secret(secret):
+        raise InvalidInput("the vendor secret must be whsec_ followed by base64 of 24+ bytes")
+    vendor = await repository.get_vendor(session, vendor_id)
+    if vendor is None:
+        vendor = Vendor(
+            id=vendor_id,
+            tenant_id=tenant_id,
+            name=name,
+            format=VendorFormat.TALENTFLOW_V1.value,
+            enabled=True,
+        )
+        await repository.add(session, vendor)
+    elif vendor.tenant_id != tenant_id:
+        raise Conflict("the vendor id belongs to another tenant")
+    else:
+        await repository.update_vendor(session, vendor, name=name, enabled=True)
+    active = await repository.active_secrets(session, vendor_id)
+    if secret in [_unseal(master_key, s) for s in active]:
+        return
+    now = datetime.now(UTC)
+    for old in active:
+        await repository.retire_secret(session, old, at=now)
+    await repository.add(
+        session,
+        VendorSecret(
+            id=uuid.uuid4(),
+            vendor_id=vendor_id,
+            sealed_secret=seal(master_key, secret.encode(), context=_context(vendor_id)),
+        ),
+    )
+
+
+async def active_secret_values(
+    session: AsyncSession, *, master_key: bytes, vendor_id: uuid.UUID
+) -> list[str]:
+    """The vendor's active secrets in clear, newest first (for verifying signatures)."""
+    secrets = await repository.active_secrets(session, vendor_id)
+    return [value for value in (_unseal(master_key, s) for s in secrets) if value is not None]
+
+
+async def _tenant_vendor(
+    session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID
+) -> Vendor:
+    vendor = await repository.get_vendor(session, vendor_id)
+    if vendor is None or vendor.tenant_id != tenant_id:
+        raise VendorNotFound("no such vendor")
+    return vendor
+
+
+async def _add_secret(
+    session: AsyncSession, *, master_key: bytes, vendor_id: uuid.UUID
+) -> tuple[VendorSecret, str]:
+    plain = webhooks.generate_secret()
+    secret = VendorSecret(
+        id=uuid.uuid4(),
+        vendor_id=vendor_id,
+        sealed_secret=seal(master_key, plain.encode(), context=_context(vendor_id)),
+    )
+    await repository.add(session, secret)
+    return secret, plain
+
+
+def _new_secret(secret: VendorSecret, plain: str) -> NewSecret:
+    return NewSecret(
+        id=secret.id, created_at=secret.created_at, retired_at=secret.retired_at, secret=plain
+    )
+
+
+def _ids(vendor_id: uuid.UUID, secret_id: uuid.UUID) -> dict[str, str]:
+    return {"vendor_id": str(vendor_id), "secret_id": str(secret_id)}
+
+
+def _unseal(master_key: bytes, secret: VendorSecret) -> str | None:
+    ids = (secret.vendor_id, secret.id)
+    try:
+        return unseal(master_key, secret.sealed_secret, context=_context(secret.vendor_id)).decode()
+    except (DecryptionError, UnicodeDecodeError):
+        log.error("cannot unseal a vendor secret (master key changed?)", extra=_ids(*ids))
+        return None

@@ -1,0 +1,86 @@
+"""The notify HTTP API: delivery history and HR tasks (callers with role hr or hr_admin)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.notify import service
+from talentflow.notify.dependencies import TaskForUpdateDep
+from talentflow.notify.models import HrTask, TaskStatus
+from talentflow.notify.schemas import DeliveryPage, TaskOut, TaskPage, problems
+
+router = APIRouter(prefix="/v1", responses=problems(401, 403))
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
+Offset = Annotated[int, Query(ge=0, description="How many items to skip")]
+
+
+@router.get(
+    "/deliveries",
+    tags=["deliveries"],
+    summary="A candidate's notification deliveries",
+    description="Newest first, without the recipient address. Each read is audited.",
+    response_model=DeliveryPage,
+    responses=problems(422),
+)
+async def list_deliveries(
+    session: SessionDep,
+    principal: HrDep,
+    candidate_id: Annotated[uuid.UUID, Query(description="The candidate whose deliveries to list")],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> DeliveryPage:
+    return await service.list_deliveries(
+        session, principal=principal, candidate_id=candidate_id, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/tasks",
+    tags=["tasks"],
+    summary="HR tasks of the caller's tenant",
+    description="Newest first; `status` filters open or done tasks.",
+    response_model=TaskPage,
+    responses=problems(422),
+)
+async def list_tasks(
+    session: SessionDep,
+    principal: HrDep,
+    status: Annotated[TaskStatus | None, Query(description="Only tasks in this status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> TaskPage:
+    return await service.list_tasks(
+        session, tenant_id=principal.tenant_id, status=status, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/tasks/{task_id}",
+    tags=["tasks"],
+    summary="One HR task",
+    response_model=TaskOut,
+    responses=problems(404, 422),
+)
+async def get_task(
+    session: SessionDep,
+    principal: HrDep,
+    task_id: Annotated[uuid.UUID, Path(description="The task's id")],
+) -> HrTask:
+    return await service.get_task(session, tenant_id=principal.tenant_id, task_id=task_id)
+
+
+@router.post(
+    "/tasks/{task_id}/complete",
+    tags=["tasks"],
+    summary="Complete an HR task",
+    description="Marks an open task done by the caller.",
+    response_model=TaskOut,
+    responses=problems(404, 409, 422),
+)
+async def complete_task(session: SessionDep, principal: HrDep, task: TaskForUpdateDep) -> HrTask:
+    return await service.complete_task(session, task=task, principal=principal)

@@ -1,0 +1,59 @@
+"""From a rule's evaluation to an outcome and the sentence explaining it (GDPR Art. 15, 22)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from talentflow.common.events import ConditionResult
+from talentflow.screening.rules import Evaluation
+
+Outcome = Literal["advance", "reject", "review"]
+_VERDICTS = {
+    "advance": "Advanced to the next step.",
+    "reject": "Rejected.",
+    "review": "Sent to human review.",
+}
+_AUTO_REJECT_OFF = " Automatic rejection is switched off for this job, so a person decides."
+NO_ACTIVE_RULE = "Sent to human review: the job has no active rule."
+
+
+def decide_outcome(*, holds: bool, on_fail: str, auto_reject_enabled: bool) -> Outcome:
+    """Advance when the rule holds; otherwise on_fail, but never reject without auto-reject."""
+    if holds:
+        return "advance"
+    if on_fail == "reject" and auto_reject_enabled:
+        return "reject"
+    return "review"
+
+
+def explain_outcome(outcome: Outcome, evaluation: Evaluation, *, on_fail: str) -> str:
+    """The decision's explanation: the verdict, then each condition with its value."""
+    text = f"{_VERDICTS[outcome]} {explain(evaluation)}"
+    if outcome == "review" and on_fail == "reject":
+        text += _AUTO_REJECT_OFF
+    return text
+
+
+def format_number(value: float) -> str:
+    """85.0 -> "85", 85.5 -> "85.5"."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def describe(condition: ConditionResult) -> str:
+    """`communication >= 85 (actual 91)`, or `... (no value in the result)`."""
+    text = f"{condition.metric} {condition.operator} {format_number(condition.threshold)}"
+    if condition.actual is None:
+        return f"{text} (no value in the result)"
+    return f"{text} (actual {format_number(condition.actual)})"
+
+
+def explain(evaluation: Evaluation) -> str:
+    """A sentence naming the conditions that held and those that failed, with the values."""
+    held = [describe(c) for c in evaluation.conditions if c.held]
+    failed = [describe(c) for c in evaluation.conditions if not c.held]
+    parts = ["The rule held." if evaluation.holds else "The rule did not hold."]
+    if held:
+        parts.append("Met: " + "; ".join(held) + ".")
+    if failed:
+        parts.append("Not met: " + "; ".join(failed) + ".")
+    return " ".join(parts)

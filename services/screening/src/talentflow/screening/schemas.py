@@ -1,0 +1,165 @@
+"""API models of the screening HTTP API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from talentflow.common.errors import PROBLEM_JSON
+from talentflow.common.events import ConditionResult
+from talentflow.screening.outcomes import Outcome
+from talentflow.screening.rules import MAX_LENGTH
+
+OnFail = Literal["reject", "review"]
+MetricName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", to_lower=True)
+]
+Score = Annotated[float, Field(ge=0, le=100)]
+Expression = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH)]
+
+T = TypeVar("T")
+
+
+class RuleIn(BaseModel):
+    expression: Expression = Field(examples=["communication >= 85 and customer_cases >= 2"])
+    on_fail: OnFail = Field(
+        default="review",
+        description="What a failing candidate gets; 'reject' becomes 'review' when the job's "
+        "auto_reject_enabled is false (GDPR Art. 22).",
+    )
+
+
+class JobCreate(BaseModel):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    requirements: dict[MetricName, Score] = Field(
+        default_factory=dict, description="competency -> minimum score 0-100"
+    )
+    auto_reject_enabled: bool = True
+    rule: RuleIn | None = Field(default=None, description="The first rule set (version 1).")
+
+
+class RuleSetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    job_id: uuid.UUID
+    version: int
+    expression: str
+    on_fail: OnFail
+    active: bool
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    title: str
+    requirements: dict[str, float]
+    auto_reject_enabled: bool
+    created_at: datetime
+    active_rule: RuleSetOut | None = Field(description="The rule set decisions use now, if any.")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many items match, over all pages.")
+    limit: int
+    offset: int
+
+
+class JobPage(Page[JobOut]):
+    pass
+
+
+class RuleSetPage(Page[RuleSetOut]):
+    pass
+
+
+class PreviewIn(BaseModel):
+    expression: Expression
+    on_fail: OnFail = "review"
+    competencies: dict[MetricName, Score] = Field(default_factory=dict)
+    counts: dict[MetricName, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    overall: Score | None = None
+
+
+class PreviewOut(BaseModel):
+    holds: bool
+    outcome: Outcome = Field(description="What the decision would be for this job.")
+    conditions: list[ConditionResult]
+    explanation: str
+
+
+class DecisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    result_id: uuid.UUID
+    candidate_id: uuid.UUID
+    job_id: uuid.UUID
+    outcome: Outcome
+    rule_set_id: uuid.UUID | None
+    rule_version: int | None
+    conditions: list[ConditionResult]
+    explanation: str
+    decided_at: datetime
+
+
+class DecisionPage(Page[DecisionOut]):
+    pass
+
+
+class ProblemFieldError(BaseModel):
+    field: str = Field(examples=["expression"])
+    message: str
+    type: str
+    position: int | None = Field(
+        default=None, description="For rule errors: 0-based offset into the expression."
+    )
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ProblemFieldError] = Field(default_factory=list)
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def problem_schemas() -> dict[str, Any]:
+    """`Problem` and the models it uses, for the OpenAPI document's components."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    return {"Problem": schema, **definitions}
+
+
+_DESCRIPTIONS = {
+    401: "Missing or invalid bearer token",
+    403: "The caller's role may not do this",
+    404: "Not found in the caller's tenant",
+    422: "Invalid input; `errors` names each field at fault",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses (problem+json; see `problem_schemas`)."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+        }
+        for status in statuses
+    }

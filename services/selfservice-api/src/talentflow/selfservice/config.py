@@ -1,0 +1,27 @@
+"""Self-service gateway settings (environment prefix TALENTFLOW_SELFSERVICE_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from talentflow.common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="TALENTFLOW_SELFSERVICE_", extra="ignore")
+
+    # Internal services the gateway forwards to (reachable only inside the deployment).
+    ingest_url: str = "http://127.0.0.1:8001"
+    screening_url: str = "http://127.0.0.1:8002"
+    analytics_url: str = "http://127.0.0.1:8003"
+    notify_url: str = "http://127.0.0.1:8004"
+    # Connect, read and write timeout of one call to an internal service.
+    upstream_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,47 @@
+"""The gateway's domain errors (rendered as problem+json by talentflow.common)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from talentflow.common.errors import NotFound, ServiceError, Unavailable
+
+
+class PersonNotFound(NotFound):
+    code = "person-not-found"
+    title = "Person not found"
+
+
+class ReportNotFound(NotFound):
+    code = "report-not-found"
+    title = "Report not found"
+
+
+class CandidateNotFound(NotFound):
+    code = "candidate-not-found"
+    title = "Candidate not found"
+
+
+class TenantMismatch(ServiceError):
+    """An event names a person or result that belongs to another tenant."""
+
+    status_code = 409
+    code = "tenant-mismatch"
+    title = "The record belongs to another tenant"
+
+
+class UnexpectedEvent(ServiceError):
+    """A consumer received an event type it does not handle."""
+
+    code = "unexpected-event"
+    title = "Unexpected event type"
+
+
+class UpstreamUnavailable(Unavailable):
+    code = "upstream-unavailable"
+    title = "Upstream service unavailable"
+
+    def __init__(self, upstream: str, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": "5"})
+        super().__init__(f"upstream {upstream} unavailable", **kw)
+        self.upstream = upstream

@@ -1,0 +1,112 @@
+"""Reading a normalized result: the candidate, HR of the tenant (audited), nobody else."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from talentflow.common.auth import Role
+
+
+@pytest.fixture
+async def stored(h) -> dict[str, object]:
+    """One accepted result: its tenant, id and candidate id."""
+    tenant = await h.tenant("US", "allow")
+    vendor_id, secret = await h.vendor(tenant)
+    response = await h.deliver(vendor_id, secret, h.payload())
+    result_id = uuid.UUID(response.json()["result_id"])
+    (row,) = await h.rows("SELECT candidate_id FROM ingest.results WHERE id = :id", id=result_id)
+    return {"tenant": tenant, "result_id": result_id, "candidate": row["candidate_id"]}
+
+
+async def audit_rows(h, result_id: uuid.UUID) -> list[dict[str, object]]:
+    return await h.rows(
+        "SELECT * FROM ingest.audit_log WHERE resource = :r", r=f"ingest/results/{result_id}"
+    )
+
+
+class TestReadResult:
+    async def test_candidate_reads_own_result_without_an_audit_entry(self, h, stored) -> None:
+        headers = h.auth(stored["tenant"], Role.CANDIDATE, subject=stored["candidate"])
+
+        response = await h.client.get(f"/v1/results/{stored['result_id']}", headers=headers)
+
+        assert response.status_code == 200
+        body = response.json()
+        assert body["candidate"]["name"] == "Ada Lovelace"
+        assert body["candidate"]["email"] == "ada.lovelace@example.com"
+        assert body["evidence"][0]["quote"].startswith("I told the customer")
+        assert body["competencies"] == {"communication": 88.0, "logic": 74.5}
+        assert body["biometrics"] == {"smile_count": 14.0, "eye_contact_ratio": 0.71}
+        assert body["candidate_id"] == str(stored["candidate"])
+        assert await audit_rows(h, stored["result_id"]) == []
+
+    @pytest.mark.parametrize("role", [Role.HR, Role.HR_ADMIN])
+    async def test_hr_read_is_audited(self, h, stored, role: Role) -> None:
+        reader = uuid.uuid4()
+
+        response = await h.client.get(
+            f"/v1/results/{stored['result_id']}",
+            headers=h.auth(stored["tenant"], role, subject=reader),
+        )
+
+        assert response.status_code == 200
+        assert response.json()["candidate"]["email"] == "ada.lovelace@example.com"
+        (entry,) = await audit_rows(h, stored["result_id"])
+        assert entry["actor_id"] == str(reader) and entry["actor_roles"] == role.value
+        assert entry["details"] == {"version": 1}
+        assert entry["subject_id"] == stored["candidate"]
+        assert entry["tenant_id"] == stored["tenant"] and entry["action"] == "read"
+        assert b"ada.lovelace" not in h.all_bytes([entry])
+
+    async def test_latest_version_by_default_an_older_one_on_request(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        first = h.payload(overall_score=60)
+        result_id = (await h.deliver(vendor_id, secret, first)).json()["result_id"]
+        await h.deliver(vendor_id, secret, {**first, "overall_score": 70})
+        headers = h.auth(tenant, Role.HR)
+
+        latest = await h.client.get(f"/v1/results/{result_id}", headers=headers)
+        older = await h.client.get(f"/v1/results/{result_id}?version=1", headers=headers)
+        missing = await h.client.get(f"/v1/results/{result_id}?version=3", headers=headers)
+        invalid = await h.client.get(f"/v1/results/{result_id}?version=0", headers=headers)
+
+        assert (latest.json()["version"], latest.json()["overall_score"]) == (2, 70.0)
+        assert (older.json()["version"], older.json()["overall_score"]) == (1, 60.0)
+        assert missing.status_code == 404
+        assert invalid.status_code == 422
+        assert [e["field"] for e in invalid.json()["errors"]] == ["version"]
+
+    async def test_another_candidate_gets_404(self, h, stored) -> None:
+        response = await h.client.get(
+            f"/v1/results/{stored['result_id']}",
+            headers=h.auth(stored["tenant"], Role.CANDIDATE, subject=uuid.uuid4()),
+        )
+
+        assert response.status_code == 404
+        assert "Ada" not in response.text
+        assert await audit_rows(h, stored["result_id"]) == []
+
+    async def test_hr_of_another_tenant_gets_404(self, h, stored) -> None:
+        response = await h.client.get(
+            f"/v1/results/{stored['result_id']}", headers=h.auth(uuid.uuid4(), Role.HR)
+        )
+
+        assert response.status_code == 404
+
+    async def test_unknown_result_is_404_and_bad_id_422(self, h) -> None:
+        headers = h.auth(uuid.uuid4(), Role.HR)
+
+        unknown = await h.client.get(f"/v1/results/{uuid.uuid4()}", headers=headers)
+        bad = await h.client.get("/v1/results/not-an-id", headers=headers)
+
+        assert unknown.status_code == 404
+        assert bad.status_code == 422
+        assert [e["field"] for e in bad.json()["errors"]] == ["result_id"]
+
+    async def test_without_a_token_is_401(self, h, stored) -> None:
+        response = await h.client.get(f"/v1/results/{stored['result_id']}")
+
+        assert response.status_code == 401

@@ -1,0 +1,182 @@
+"""Vendor management and tenant settings over HTTP (bearer JWT, hr_admin, tenant-scoped)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from talentflow.common.auth import Role
+from talentflow.common.crypto import load_master_key, unseal
+
+
+class TestCreateVendor:
+    async def test_returns_id_secret_once_and_webhook_path(self, h) -> None:
+        tenant = await h.tenant()
+
+        response = await h.client.post(
+            "/v1/vendors", json={"name": "HireVue-like"}, headers=h.auth(tenant)
+        )
+
+        assert response.status_code == 201
+        body = response.json()
+        vendor_id = body["id"]
+        assert body["name"] == "HireVue-like" and body["enabled"] is True
+        assert body["format"] == "talentflow.v1"
+        assert body["webhook_path"] == f"/v1/webhooks/{vendor_id}"
+        assert body["secret"]["secret"].startswith("whsec_")
+        assert [s["id"] for s in body["secrets"]] == [body["secret"]["id"]]
+        shown = await h.client.get(f"/v1/vendors/{vendor_id}", headers=h.auth(tenant))
+        assert "whsec_" not in shown.text  # never shown again
+
+    async def test_secret_is_stored_sealed_for_this_vendor(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+
+        (row,) = await h.rows(
+            "SELECT sealed_secret FROM ingest.vendor_secrets WHERE vendor_id = :v", v=vendor_id
+        )
+
+        assert secret.encode() not in row["sealed_secret"]
+        key = load_master_key(h.settings.encryption_key.get_secret_value())
+        context = b"vendor-secret:" + vendor_id.bytes
+        assert unseal(key, row["sealed_secret"], context=context).decode() == secret
+
+    async def test_duplicate_name_in_a_tenant_is_409(self, h) -> None:
+        tenant = await h.tenant()
+        await h.vendor(tenant, name="Same")
+
+        response = await h.client.post("/v1/vendors", json={"name": "Same"}, headers=h.auth(tenant))
+
+        assert response.status_code == 409
+
+    async def test_invalid_body_is_422_naming_the_field(self, h) -> None:
+        response = await h.client.post(
+            "/v1/vendors", json={"name": "", "enabled": "maybe"}, headers=h.auth(uuid.uuid4())
+        )
+
+        assert response.status_code == 422
+        assert {e["field"] for e in response.json()["errors"]} == {"name", "enabled"}
+
+
+class TestVendorAccess:
+    async def test_without_a_token_is_401(self, h) -> None:
+        response = await h.client.get("/v1/vendors")
+
+        assert response.status_code == 401
+
+    @pytest.mark.parametrize("role", [Role.HR, Role.CANDIDATE, Role.EMPLOYEE])
+    async def test_other_roles_are_403(self, h, role: Role) -> None:
+        response = await h.client.post(
+            "/v1/vendors", json={"name": "X"}, headers=h.auth(uuid.uuid4(), role)
+        )
+
+        assert response.status_code == 403
+
+    async def test_tenants_see_only_their_own_vendors(self, h) -> None:
+        mine, theirs = await h.tenant(), await h.tenant()
+        my_vendor, _ = await h.vendor(mine, name="Mine")
+        their_vendor, _ = await h.vendor(theirs, name="Theirs")
+
+        listed = await h.client.get("/v1/vendors", headers=h.auth(mine))
+        assert [v["id"] for v in listed.json()["items"]] == [str(my_vendor)]
+
+        other = f"/v1/vendors/{their_vendor}"
+        assert (await h.client.get(other, headers=h.auth(mine))).status_code == 404
+        patched = await h.client.patch(other, json={"enabled": False}, headers=h.auth(mine))
+        assert patched.status_code == 404
+        added = await h.client.post(f"{other}/secrets", headers=h.auth(mine))
+        assert added.status_code == 404
+        (their_secret,) = await h.rows(
+            "SELECT id FROM ingest.vendor_secrets WHERE vendor_id = :v", v=their_vendor
+        )
+        retired = await h.client.delete(
+            f"{other}/secrets/{their_secret['id']}", headers=h.auth(mine)
+        )
+        assert retired.status_code == 404
+        untouched = await h.client.get(other, headers=h.auth(theirs))
+        assert untouched.json()["enabled"] is True
+        assert [s["retired_at"] for s in untouched.json()["secrets"]] == [None]
+
+
+class TestSecrets:
+    async def test_rotate_then_retire(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+        first = (await h.client.get(f"/v1/vendors/{vendor_id}", headers=h.auth(tenant))).json()
+
+        added = await h.client.post(f"/v1/vendors/{vendor_id}/secrets", headers=h.auth(tenant))
+        assert added.status_code == 201 and added.json()["secret"].startswith("whsec_")
+        old_id = first["secrets"][0]["id"]
+        retired = await h.client.delete(
+            f"/v1/vendors/{vendor_id}/secrets/{old_id}", headers=h.auth(tenant)
+        )
+        again = await h.client.delete(
+            f"/v1/vendors/{vendor_id}/secrets/{old_id}", headers=h.auth(tenant)
+        )
+
+        assert (retired.status_code, again.status_code) == (204, 204)
+        secrets = (await h.client.get(f"/v1/vendors/{vendor_id}", headers=h.auth(tenant))).json()[
+            "secrets"
+        ]
+        assert [(s["id"], s["retired_at"] is not None) for s in secrets] == [
+            (old_id, True),
+            (added.json()["id"], False),
+        ]
+
+    async def test_retiring_the_last_active_secret_is_409(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+        (secret,) = (await h.client.get(f"/v1/vendors/{vendor_id}", headers=h.auth(tenant))).json()[
+            "secrets"
+        ]
+
+        response = await h.client.delete(
+            f"/v1/vendors/{vendor_id}/secrets/{secret['id']}", headers=h.auth(tenant)
+        )
+
+        assert response.status_code == 409
+
+    async def test_unknown_secret_is_404(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+
+        response = await h.client.delete(
+            f"/v1/vendors/{vendor_id}/secrets/{uuid.uuid4()}", headers=h.auth(tenant)
+        )
+
+        assert response.status_code == 404
+
+
+class TestTenantSettings:
+    async def test_eu_defaults_to_drop(self, h) -> None:
+        tenant = uuid.uuid4()
+
+        response = await h.client.put(
+            "/v1/tenant", json={"jurisdiction": "EU"}, headers=h.auth(tenant)
+        )
+
+        assert response.status_code == 200
+        assert response.json()["biometrics_policy"] == "drop"
+        read = await h.client.get("/v1/tenant", headers=h.auth(tenant))
+        assert read.json() == response.json()
+
+    async def test_eu_tenant_cannot_allow_biometrics(self, h) -> None:
+        response = await h.client.put(
+            "/v1/tenant",
+            json={"jurisdiction": "EU", "biometrics_policy": "allow"},
+            headers=h.auth(uuid.uuid4()),
+        )
+
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == ["biometrics_policy"]
+
+    async def test_unknown_policy_is_422(self, h) -> None:
+        response = await h.client.put(
+            "/v1/tenant",
+            json={"jurisdiction": "US", "biometrics_policy": "sometimes"},
+            headers=h.auth(uuid.uuid4()),
+        )
+
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == ["biometrics_policy"]
