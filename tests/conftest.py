@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
-from talentflow.devstack.testing import create_database, kafka_broker, postgres_server
+from talentflow.devstack.testing import (
+    create_database,
+    kafka_broker,
+    postgres_server,
+    started_producer,
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +42,10 @@ def kafka_bootstrap(kafka: tuple[str, bool]) -> str:
 async def database_url(postgres_url: str) -> AsyncIterator[str]:
     """A database of its own for the whole session (services use separate schemas in it)."""
     yield await create_database(postgres_url, "talentflow_test")
+
+
+@pytest.fixture
+async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
+    """A started producer on the suite's broker, for publishing what a test consumes."""
+    async with started_producer(kafka) as producer:
+        yield producer

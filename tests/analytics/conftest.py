@@ -7,30 +7,22 @@ Every test works in a tenant of its own with fresh ids, so tests never see each 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import talentflow.analytics
 from talentflow.analytics import consumers
 from talentflow.analytics.config import Settings
 from talentflow.analytics.main import create_app
 from talentflow.common.auth import Role, issue_token
 from talentflow.common.consumer import Handler
-from talentflow.common.db import async_url, create_engine, create_sessionmaker, transaction
+from talentflow.common.db import create_engine, create_sessionmaker, transaction
 from talentflow.common.events import (
     HR_OUTCOMES,
     INTERVIEW_RESULTS,
@@ -42,15 +34,13 @@ from talentflow.common.events import (
     InterviewResultReceived,
     ScreeningDecisionMade,
 )
-from talentflow.common.migrations import upgrade
 from talentflow.devstack.testing import (
+    migrated_database,
+    rolled_back_session,
     running_app,
     test_settings_env,
     unique_name,
-    with_database,
 )
-
-MIGRATIONS = Path(talentflow.analytics.__file__).resolve().parent / "migrations"
 
 HANDLERS: dict[str, Handler] = {
     INTERVIEW_RESULTS: consumers.handle_result,
@@ -62,17 +52,7 @@ HANDLERS: dict[str, Handler] = {
 @pytest.fixture(scope="session")
 async def analytics_database_url(postgres_url: str) -> str:
     """A fresh database with the analytics schema at its latest revision."""
-    name = unique_name("analytics_test")
-    admin = create_async_engine(async_url(postgres_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.dispose()
-    url = with_database(postgres_url, name)
-    # env.py runs its own event loop: keep it off the test loop.
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    return url
+    return await migrated_database(postgres_url, "analytics")
 
 
 @pytest.fixture(scope="session")
@@ -91,16 +71,8 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 @pytest.fixture
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session inside an outer transaction that is rolled back after the test."""
-    async with engine.connect() as connection:
-        outer = await connection.begin()
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        try:
-            yield session
-        finally:
-            await session.close()
-            await outer.rollback()
+    async with rolled_back_session(engine) as session:
+        yield session
 
 
 @pytest.fixture
@@ -110,15 +82,7 @@ def tenant_id() -> uuid.UUID:
 
 @pytest.fixture(scope="session")
 def settings(analytics_database_url: str, kafka: tuple[str, bool]) -> Settings:
-    bootstrap, idempotence = kafka
-    return Settings(
-        **test_settings_env(
-            database_url=analytics_database_url,
-            kafka_bootstrap=bootstrap,
-            idempotence=idempotence,
-            topic_prefix=unique_name("t") + ".",
-        )
-    )
+    return Settings(**test_settings_env(database_url=analytics_database_url, kafka=kafka))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -17,20 +17,9 @@ from talentflow.analytics.config import Settings
 from talentflow.analytics.models import SCHEMA, Decision, Outcome, Result
 from talentflow.common.auth import Role
 from talentflow.common.events import CandidateContact, Envelope, Event, EvidenceQuote
-from talentflow.common.events.codec import encode
-from talentflow.common.kafka import create_producer
-from talentflow.devstack.testing import unique_name
+from talentflow.devstack.testing import send_envelopes
 
 T0 = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
-    bootstrap, idempotent = kafka
-    producer = create_producer(bootstrap, idempotence=idempotent, client_id=unique_name("test"))
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 @pytest.fixture
@@ -40,14 +29,7 @@ def publish(
     """Publish envelopes to the running app's topics, as CloudEvents (the app must be up)."""
 
     async def _publish(*envelopes: Envelope) -> None:
-        for envelope in envelopes:
-            record = encode(envelope)
-            await producer.send_and_wait(
-                settings.kafka_topic_prefix + envelope.event.topic,
-                record.value,
-                key=record.key,
-                headers=record.headers,
-            )
+        await send_envelopes(producer, *envelopes, topic_prefix=settings.kafka_topic_prefix)
 
     return _publish
 

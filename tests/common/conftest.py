@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.db import create_engine, create_sessionmaker, make_metadata
 from talentflow.common.tables import PlatformTables, platform_tables
-from talentflow.devstack.testing import unique_name
+from talentflow.devstack.testing import rolled_back_session, unique_name
 
 SCHEMA = unique_name("common_test")
 METADATA = make_metadata(SCHEMA)
@@ -42,14 +42,5 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 @pytest.fixture
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session inside an outer transaction that is rolled back after the test."""
-    connection = await engine.connect()
-    trans = await connection.begin()
-    session = AsyncSession(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
+    async with rolled_back_session(engine) as session:
         yield session
-    finally:
-        await session.close()
-        await trans.rollback()
-        await connection.close()

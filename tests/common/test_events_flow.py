@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,7 +24,7 @@ from talentflow.common.events import (
     dead_letter_topic,
 )
 from talentflow.common.events.codec import decode, encode
-from talentflow.common.kafka import create_producer, ensure_topics
+from talentflow.common.kafka import ensure_topics
 from talentflow.common.outbox import OutboxRelay, enqueue, pending_count, replay
 from talentflow.common.tables import PlatformTables, platform_tables
 from talentflow.devstack.testing import unique_name
@@ -58,15 +58,6 @@ def cipher() -> FieldCipher:
 def prefix() -> str:
     """Every test gets its own topics (the development broker dislikes reused names)."""
     return unique_name("t") + "."
-
-
-@pytest.fixture
-async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
-    bootstrap, idempotent = kafka
-    producer = create_producer(bootstrap, idempotence=idempotent, client_id="test")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 def result_event(

@@ -17,12 +17,10 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from talentflow.common.auth import Role, issue_token
@@ -30,39 +28,21 @@ from talentflow.common.crypto import FieldCipher, load_master_key
 from talentflow.common.db import create_engine
 from talentflow.common.events.base import Envelope
 from talentflow.common.events.codec import decode
-from talentflow.common.migrations import upgrade
-from talentflow.devstack.testing import running_app, test_settings_env, unique_name, with_database
-from talentflow.ingest.__main__ import COMMANDS
+from talentflow.devstack.testing import (
+    migrated_database,
+    running_app,
+    test_settings_env,
+    unique_name,
+)
 from talentflow.ingest.config import Settings
 from talentflow.ingest.main import create_app
 from talentflow.ingest.models import PLATFORM
-
-MIGRATIONS = COMMANDS.migrations
-
-
-async def _create_database(postgres_url: str) -> str:
-    url = make_url(postgres_url)
-    name = unique_name("ingest_test")
-    conn = await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.query.get("host", url.host),
-        port=int(url.query.get("port", url.port or 5432)),
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(postgres_url, name)
 
 
 @pytest.fixture(scope="session")
 async def ingest_database_url(postgres_url: str) -> str:
     """A fresh database for the session, upgraded with ingest's migrations."""
-    url = await _create_database(postgres_url)
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    return url
+    return await migrated_database(postgres_url, "ingest")
 
 
 @pytest.fixture(scope="session")
@@ -75,15 +55,7 @@ async def db(ingest_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def settings(ingest_database_url: str, kafka: tuple[str, bool]) -> Settings:
-    bootstrap, idempotence = kafka
-    return Settings(
-        **test_settings_env(
-            database_url=ingest_database_url,
-            kafka_bootstrap=bootstrap,
-            idempotence=idempotence,
-            topic_prefix=unique_name("t") + ".",
-        )
-    )
+    return Settings(**test_settings_env(database_url=ingest_database_url, kafka=kafka))
 
 
 @pytest.fixture

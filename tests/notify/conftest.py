@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +20,6 @@ from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.auth import Role, issue_token
@@ -35,15 +33,15 @@ from talentflow.common.events import (
 from talentflow.common.events import (
     Envelope as EventEnvelope,
 )
-from talentflow.common.events.codec import encode
-from talentflow.common.kafka import create_producer
-from talentflow.common.migrations import upgrade
-from talentflow.devstack.testing import running_app, test_settings_env, unique_name, with_database
-from talentflow.notify import __file__ as notify_init
+from talentflow.devstack.testing import (
+    migrated_database,
+    running_app,
+    send_envelopes,
+    test_settings_env,
+    unique_name,
+)
 from talentflow.notify.config import Settings
 from talentflow.notify.main import create_app
-
-MIGRATIONS = Path(notify_init).resolve().parent / "migrations"
 
 
 def free_port() -> int:
@@ -74,18 +72,8 @@ def wait_until() -> WaitUntil:
 
 @pytest.fixture(scope="session")
 async def notify_database_url(postgres_url: str) -> str:
-    """A fresh database with notify's migrations applied (Alembic runs its own loop: a thread)."""
-    name = unique_name("notify_test")
-    admin = create_engine(postgres_url, pool_size=1)
-    try:
-        async with admin.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    url = with_database(postgres_url, name)
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    return url
+    """A fresh database with notify's migrations applied."""
+    return await migrated_database(postgres_url, "notify")
 
 
 @pytest.fixture(scope="session")
@@ -174,10 +162,7 @@ def make_settings(
 ) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values = test_settings_env(
-            database_url=notify_database_url,
-            kafka_bootstrap=kafka[0],
-            idempotence=kafka[1],
-            topic_prefix=prefix,
+            database_url=notify_database_url, kafka=kafka, topic_prefix=prefix
         )
         values.update(overrides)
         return Settings(**values)
@@ -230,23 +215,11 @@ async def api(make_settings: Callable[..., Settings]) -> AsyncIterator[RunningAp
 
 
 @pytest.fixture
-async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
-    bootstrap, idempotent = kafka
-    producer = create_producer(bootstrap, idempotence=idempotent, client_id="notify-test")
-    await producer.start()
-    yield producer
-    await producer.stop()
-
-
-@pytest.fixture
 def publish(producer: AIOKafkaProducer, prefix: str) -> Callable[[EventEnvelope], Awaitable[None]]:
     """`await publish(envelope)`: a decision on this test's `screening.decisions` topic."""
 
     async def send(envelope: EventEnvelope) -> None:
-        record = encode(envelope)
-        await producer.send_and_wait(
-            prefix + SCREENING_DECISIONS, record.value, key=record.key, headers=record.headers
-        )
+        await send_envelopes(producer, envelope, topic_prefix=prefix, topic=SCREENING_DECISIONS)
 
     return send
 

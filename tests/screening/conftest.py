@@ -6,51 +6,30 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import talentflow.screening
 from talentflow.common.auth import Role, issue_token
 from talentflow.common.crypto import FieldCipher, load_master_key
 from talentflow.common.db import create_engine, create_sessionmaker
-from talentflow.common.migrations import upgrade
-from talentflow.devstack.testing import running_app, test_settings_env, unique_name, with_database
+from talentflow.devstack.testing import (
+    migrated_database,
+    running_app,
+    test_settings_env,
+    unique_name,
+)
 from talentflow.screening.config import Settings
 from talentflow.screening.main import create_app
 from talentflow.screening.models import PLATFORM
-
-MIGRATIONS = Path(talentflow.screening.__file__).resolve().parent / "migrations"
-
-
-async def _create_database(postgres_url: str) -> str:
-    name = unique_name("screening")
-    url = make_url(postgres_url)
-    conn = await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.query.get("host", url.host),
-        port=int(url.query.get("port", url.port or 5432)),  # type: ignore[arg-type]
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return with_database(postgres_url, name)
 
 
 @pytest.fixture(scope="session")
 async def screening_database_url(postgres_url: str) -> str:
     """A fresh database, upgraded with screening's own migrations."""
-    url = await _create_database(postgres_url)
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    return url
+    return await migrated_database(postgres_url, "screening")
 
 
 @pytest.fixture(scope="session")
@@ -74,12 +53,8 @@ def topic_prefix() -> str:
 
 @pytest.fixture
 def settings(screening_database_url: str, kafka: tuple[str, bool], topic_prefix: str) -> Settings:
-    bootstrap, idempotence = kafka
     env = test_settings_env(
-        database_url=screening_database_url,
-        kafka_bootstrap=bootstrap,
-        idempotence=idempotence,
-        topic_prefix=topic_prefix,
+        database_url=screening_database_url, kafka=kafka, topic_prefix=topic_prefix
     )
     return Settings(**env)
 

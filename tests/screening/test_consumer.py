@@ -4,37 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentflow.common.events import (
-    INTERVIEW_RESULTS,
     SCREENING_DECISIONS,
     CandidateContact,
     Envelope,
     InterviewResultReceived,
     ScreeningDecisionMade,
 )
-from talentflow.common.events.codec import decode, encode
-from talentflow.common.kafka import create_producer
+from talentflow.common.events.codec import decode
+from talentflow.devstack.testing import send_envelopes
 from talentflow.screening.models import PLATFORM, Decision
 
 RULE = "communication >= 85 and customer_cases >= 2"
-
-
-@pytest.fixture
-async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
-    bootstrap, idempotence = kafka
-    producer = create_producer(bootstrap, idempotence=idempotence, client_id="screening-test")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 def interview_result(
@@ -63,10 +52,7 @@ async def publish(
     producer: AIOKafkaProducer, prefix: str, event: InterviewResultReceived
 ) -> Envelope:
     envelope = Envelope(event=event, source="/ingest")
-    record = encode(envelope)
-    await producer.send_and_wait(
-        prefix + INTERVIEW_RESULTS, record.value, key=record.key, headers=record.headers
-    )
+    await send_envelopes(producer, envelope, topic_prefix=prefix)
     return envelope
 
 

@@ -6,19 +6,16 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import talentflow.selfservice
 from talentflow.common.auth import Role, issue_token
-from talentflow.common.db import async_url, transaction
+from talentflow.common.db import transaction
 from talentflow.common.events import (
     CandidateContact,
     ConditionResult,
@@ -27,22 +24,19 @@ from talentflow.common.events import (
     InterviewResultReceived,
     ScreeningDecisionMade,
 )
-from talentflow.common.events.codec import encode
 from talentflow.common.ids import candidate_id
-from talentflow.common.kafka import create_producer
-from talentflow.common.migrations import upgrade
 from talentflow.common.runtime import ServiceRuntime
 from talentflow.devstack.testing import (
+    migrated_database,
     running_app,
+    send_envelopes,
     test_settings_env,
     unique_name,
-    with_database,
 )
 from talentflow.selfservice import service
 from talentflow.selfservice.config import Settings
 from talentflow.selfservice.main import create_app
 
-MIGRATIONS = Path(talentflow.selfservice.__file__).resolve().parent / "migrations"
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
@@ -53,16 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 async def selfservice_database(postgres_url: str) -> str:
     """A fresh database with the selfservice schema migrated to head."""
-    name = unique_name("selfservice_test")
-    engine = create_async_engine(async_url(postgres_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await engine.dispose()
-    url = with_database(postgres_url, name)
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    return url
+    return await migrated_database(postgres_url, "selfservice")
 
 
 @pytest.fixture
@@ -71,13 +56,7 @@ def settings(
 ) -> Settings:
     """Per test: its own topic prefix; consumers only for tests marked `consumers`
     (joining a group takes the broker seconds, and most tests fill the read model directly)."""
-    bootstrap, idempotence = kafka
-    env = test_settings_env(
-        database_url=selfservice_database,
-        kafka_bootstrap=bootstrap,
-        idempotence=idempotence,
-        topic_prefix=unique_name("t") + ".",
-    )
+    env = test_settings_env(database_url=selfservice_database, kafka=kafka)
     run_consumers = request.node.get_closest_marker("consumers") is not None
     return Settings(**env, upstream_timeout_s=2.0, run_consumers=run_consumers)
 
@@ -103,15 +82,6 @@ def runtime(app: FastAPI, client: httpx.AsyncClient) -> ServiceRuntime:
 @pytest.fixture
 def sessionmaker(runtime: ServiceRuntime) -> async_sessionmaker[AsyncSession]:
     return runtime.sessionmaker
-
-
-@pytest.fixture
-async def producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
-    bootstrap, idempotence = kafka
-    producer = create_producer(bootstrap, idempotence=idempotence, client_id="selfservice-test")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 Headers = dict[str, str]
@@ -200,14 +170,7 @@ def publish(producer: AIOKafkaProducer, settings: Settings) -> Publish:
 
     async def send(*items: Any) -> list[Envelope]:
         envelopes = [Envelope(event=event, source="/tests") for event in items]
-        for envelope in envelopes:
-            record = encode(envelope)
-            await producer.send_and_wait(
-                settings.kafka_topic_prefix + envelope.event.topic,
-                record.value,
-                key=record.key,
-                headers=record.headers,
-            )
+        await send_envelopes(producer, *envelopes, topic_prefix=settings.kafka_topic_prefix)
         return envelopes
 
     return send

@@ -1,17 +1,20 @@
-"""What every service app has: error handlers, request ids, /healthz, /readyz, /metrics."""
+"""What every service app has: error handlers, request ids, /healthz, /readyz, /metrics, and
+an OpenAPI document whose errors are problem+json."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentflow.common.errors import install_error_handlers, problem
 from talentflow.common.logging import correlation_id, new_correlation_id
+from talentflow.common.openapi import install_openapi
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -95,9 +98,15 @@ def health_router(checks: Callable[[], dict[str, ReadinessCheck]]) -> APIRouter:
 
 
 def install_platform(
-    app: FastAPI, *, service: str, checks: Callable[[], dict[str, ReadinessCheck]]
+    app: FastAPI,
+    *,
+    service: str,
+    checks: Callable[[], dict[str, ReadinessCheck]],
+    openapi_models: Sequence[type[BaseModel]] = (),
 ) -> None:
-    """Add error handlers, the request-id middleware and the operations routes to `app`."""
+    """Add error handlers, the request-id middleware, the operations routes and the
+    problem+json OpenAPI document to `app` (`openapi_models`: see `install_openapi`)."""
     install_error_handlers(app)
     app.add_middleware(_RequestContext, service=service)
     app.include_router(health_router(checks))
+    install_openapi(app, models=openapi_models)

@@ -92,7 +92,8 @@ def problem(
     errors: Sequence[dict[str, Any]] = (),
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """Build an RFC 9457 problem+json response; `errors` lists {field, message} items."""
+    """Build an RFC 9457 problem+json response; `errors` lists {field, in, pointer, message,
+    type} items (documented as talentflow.common.openapi.ProblemFieldError)."""
     body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
     if detail:
         body["detail"] = detail

@@ -1,12 +1,14 @@
-"""Where the test suite's PostgreSQL and Kafka come from.
+"""Where the test suite's PostgreSQL and Kafka come from, and what every service's fixtures
+share: a migrated database, settings, a rolled-back session, a producer and a way to publish.
 
-In order: an existing server named by TALENTFLOW_TEST_DATABASE_URL or
+The servers, in order: an existing server named by TALENTFLOW_TEST_DATABASE_URL or
 TALENTFLOW_TEST_KAFKA_BOOTSTRAP; testcontainers (postgres, apache/kafka images) where a Docker
 engine answers; otherwise the embedded PostgreSQL and Tansu broker that `make run` uses too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -16,9 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from talentflow.common.events import Envelope
+from talentflow.common.events.codec import encode
+from talentflow.common.kafka import create_producer
+from talentflow.common.migrations import upgrade
 from talentflow.devstack.broker import TansuBroker
+from talentflow.devstack.makemigration import migrations_dir
 from talentflow.devstack.postgres import EmbeddedPostgres
 
 
@@ -98,6 +107,30 @@ async def create_database(server_url: str, prefix: str) -> str:
     return with_database(server_url, name)
 
 
+async def migrated_database(server_url: str, service: str) -> str:
+    """A fresh database on `server_url`'s server with `service`'s migrations at head."""
+    url = await create_database(server_url, f"{service}_test")
+    # Alembic's env.py runs an event loop of its own: keep it off the caller's.
+    await asyncio.to_thread(upgrade, migrations_dir(service), url)
+    return url
+
+
+@contextlib.asynccontextmanager
+async def rolled_back_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside an outer transaction that is rolled back at the end; the code under
+    test may commit (each commit releases a savepoint)."""
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await outer.rollback()
+
+
 def with_database(url: str, database: str) -> str:
     """`url` pointing at another database on the same server."""
     return make_url(url).set(database=database).render_as_string(hide_password=False)
@@ -117,17 +150,47 @@ async def running_app(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def test_settings_env(
-    *, database_url: str, kafka_bootstrap: str, idempotence: bool, topic_prefix: str
+    *, database_url: str, kafka: tuple[str, bool], topic_prefix: str | None = None
 ) -> dict[str, Any]:
-    """Keyword arguments for any service's Settings in a test."""
+    """Keyword arguments for any service's Settings in a test: the database, the broker
+    (`kafka` = bootstrap servers, idempotent producers supported) and topics of its own
+    (a fresh prefix unless one is given)."""
+    bootstrap, idempotence = kafka
     return {
         "environment": "test",
         "database_url": database_url,
-        "kafka_bootstrap": kafka_bootstrap,
+        "kafka_bootstrap": bootstrap,
         "kafka_idempotence": idempotence,
-        "kafka_topic_prefix": topic_prefix,
+        "kafka_topic_prefix": unique_name("t") + "." if topic_prefix is None else topic_prefix,
         "kafka_topic_partitions": 2,
         "outbox_poll_interval_s": 0.05,
         "consumer_session_timeout_ms": 3000,
         "consumer_heartbeat_interval_ms": 500,
     }
+
+
+@contextlib.asynccontextmanager
+async def started_producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
+    """A started producer on the test broker (`kafka` as in `test_settings_env`)."""
+    bootstrap, idempotence = kafka
+    producer = create_producer(bootstrap, idempotence=idempotence, client_id=unique_name("test"))
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+async def send_envelopes(
+    producer: AIOKafkaProducer, *envelopes: Envelope, topic_prefix: str, topic: str | None = None
+) -> None:
+    """Send envelopes as CloudEvents records, in order, on `<topic_prefix><topic>` (by default
+    each event's own topic)."""
+    for envelope in envelopes:
+        record = encode(envelope)
+        await producer.send_and_wait(
+            topic_prefix + (topic or envelope.event.topic),
+            record.value,
+            key=record.key,
+            headers=record.headers,
+        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -13,32 +12,8 @@ from talentflow.analytics.config import Settings, get_settings
 from talentflow.analytics.models import PLATFORM
 from talentflow.analytics.router import router
 from talentflow.common.app import install_platform
-from talentflow.common.errors import PROBLEM_JSON
 from talentflow.common.events import HR_OUTCOMES, INTERVIEW_RESULTS, SCREENING_DECISIONS
 from talentflow.common.runtime import ServiceRuntime
-
-
-def _problems_as_problem_json(app: FastAPI) -> None:
-    """Document error responses as application/problem+json, the type they are served with.
-
-    FastAPI lists a response model under the route's media type (application/json); the error
-    handlers of talentflow.common answer every 4xx/5xx with application/problem+json.
-    """
-    default_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = default_openapi()
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    for status, response in operation.get("responses", {}).items():
-                        content = response.get("content", {})
-                        if status[0] in "45" and "application/json" in content:
-                            content[PROBLEM_JSON] = content.pop("application/json")
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,5 +40,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_platform(app, service="analytics", checks=lambda: app.state.runtime.readiness_checks())
     app.include_router(router)
-    _problems_as_problem_json(app)
     return app

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from talentflow.analytics import service
 from talentflow.analytics.dependencies import PeriodDep
-from talentflow.analytics.schemas import CompetencyReport, FunnelReport, Problem
+from talentflow.analytics.schemas import CompetencyReport, FunnelReport
 from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.common.openapi import problems
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No valid bearer token."},
-    403: {"model": Problem, "description": "The caller has neither the hr nor the hr_admin role."},
-    422: {"model": Problem, "description": "A query parameter is invalid; `errors` names it."},
-    503: {"model": Problem, "description": "The database is unavailable; retry later."},
-}
+PROBLEMS = problems(
+    401, 403, 422, 503, descriptions={403: "The caller has neither the hr nor the hr_admin role"}
+)
 
 JobFilter = Annotated[uuid.UUID | None, Query(description="Only this job's results.")]
 

@@ -1,4 +1,4 @@
-"""Analytics' API models: report periods, the funnel and competency reports, problem bodies."""
+"""Analytics' API models: report periods, the funnel and competency reports."""
 
 from __future__ import annotations
 
@@ -70,28 +70,3 @@ class CompetencyReport(BaseModel):
 
     job_id: uuid.UUID | None = Field(description="The job filter, if any.")
     competencies: list[CompetencyStats] = Field(description="One entry per competency, by name.")
-
-
-class ProblemFieldError(BaseModel):
-    """One field at fault in a request."""
-
-    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
-
-    field: str = Field(description="The field's name, dotted for nested fields.")
-    in_: str = Field(alias="in", description="Where the field is: query, path, header or body.")
-    pointer: str = Field(description="JSON pointer to the field.")
-    message: str
-    type: str
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem document (served as application/problem+json)."""
-
-    type: str = Field(description="URI of the problem type.")
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = Field(default=None, description="The request path.")
-    errors: list[ProblemFieldError] = Field(
-        default_factory=list, description="The fields at fault (422 only)."
-    )

@@ -1,4 +1,4 @@
-"""The ingest app: factory, lifespan and OpenAPI document."""
+"""The ingest app: factory, lifespan and the receipt purge."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
-from pydantic.json_schema import models_json_schema
 
 from talentflow.common.app import install_platform
 from talentflow.common.crypto import load_master_key
@@ -22,7 +19,7 @@ from talentflow.ingest import service
 from talentflow.ingest.config import Settings, get_settings
 from talentflow.ingest.models import PLATFORM
 from talentflow.ingest.router import router
-from talentflow.ingest.schemas import InterviewResultV1, Problem
+from talentflow.ingest.schemas import InterviewResultV1
 
 log = logging.getLogger(__name__)
 
@@ -69,27 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.master_key = load_master_key(settings.encryption_key.get_secret_value())
-    install_platform(app, service="ingest", checks=lambda: app.state.runtime.readiness_checks())
+    install_platform(
+        app,
+        service="ingest",
+        checks=lambda: app.state.runtime.readiness_checks(),
+        # The webhook body is read raw (signatures cover the exact bytes), so the route refers
+        # to its format by hand.
+        openapi_models=[InterviewResultV1],
+    )
     app.include_router(router)
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            # The webhook body is read raw (signatures cover the exact bytes), so its format
-            # and the problem+json body are added to the components by hand.
-            _, extra = models_json_schema(
-                [(InterviewResultV1, "validation"), (Problem, "serialization")],
-                ref_template="#/components/schemas/{model}",
-            )
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            schemas.update(extra.get("$defs", {}))
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from talentflow.common.auth import PrincipalDep
 from talentflow.common.dependencies import RuntimeDep, SessionDep
-from talentflow.common.errors import PROBLEM_JSON
+from talentflow.common.openapi import problems
 from talentflow.ingest import service, vendors, webhooks
 from talentflow.ingest.dependencies import HrAdminDep, MasterKeyDep, SettingsDep
 from talentflow.ingest.exceptions import VendorNotFound
@@ -26,27 +26,12 @@ from talentflow.ingest.schemas import (
     WebhookAccepted,
 )
 
-_PROBLEMS = {
-    400: "Malformed request",
-    401: "Not authenticated",
-    403: "Not allowed",
-    404: "Not found",
-    409: "Conflict",
-    410: "Personal data erased",
-    413: "Payload too large",
-    422: "Invalid fields (each one listed in `errors`)",
-    503: "Database or broker unavailable; retry later",
+# Only what the generic texts of talentflow.common.openapi do not say.
+WEBHOOK_PROBLEMS = {
+    401: "No signature matches an active secret, or the timestamp is stale",
+    404: "No such vendor, or it is disabled",
 }
-
-
-def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for problem+json error responses."""
-    schema = {"$ref": "#/components/schemas/Problem"}
-    return {
-        code: {"description": _PROBLEMS[code], "content": {PROBLEM_JSON: {"schema": schema}}}
-        for code in codes
-    }
-
+ERASED = {410: "The candidate's personal data was erased"}
 
 VendorIdPath = Annotated[uuid.UUID, Path(description="The vendor's id")]
 router = APIRouter(prefix="/v1")
@@ -69,7 +54,7 @@ router = APIRouter(prefix="/v1")
     response_model=WebhookAccepted,
     responses={
         200: {"model": WebhookAccepted, "description": "Already received (same webhook-id)"},
-        **problems(400, 401, 404, 413, 422, 503),
+        **problems(400, 401, 404, 413, 422, 503, descriptions=WEBHOOK_PROBLEMS),
     },
     openapi_extra={
         "requestBody": {
@@ -245,7 +230,7 @@ async def retire_secret(
     tags=["results"],
     summary="A normalized interview result (its candidate, or HR of the tenant; audited)",
     response_model=ResultOut,
-    responses=problems(401, 404, 410, 422, 503),
+    responses=problems(401, 404, 410, 422, 503, descriptions=ERASED),
 )
 async def read_result(
     result_id: Annotated[uuid.UUID, Path(description="The result's id")],

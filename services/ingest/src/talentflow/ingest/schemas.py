@@ -136,19 +136,6 @@ class InterviewResultV1(_Strict):
 # --- API ---------------------------------------------------------------------------------------
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details (content type application/problem+json)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="For 422: one {field, in, pointer, message, type} per fault"
-    )
-
-
 class WebhookAccepted(BaseModel):
     result_id: uuid.UUID
     status: Literal["accepted", "duplicate"]

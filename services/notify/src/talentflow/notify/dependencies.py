@@ -1,4 +1,4 @@
-"""FastAPI dependencies: runtime, one session (one transaction) per request, HR caller, task."""
+"""FastAPI dependencies: the task of the path, locked; the page of a listing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.common.pagination import Pagination, pagination
 from talentflow.notify import service
 from talentflow.notify.models import HrTask
 
@@ -24,3 +25,6 @@ async def get_task_for_update(
 
 
 TaskForUpdateDep = Annotated[HrTask, Depends(get_task_for_update)]
+
+# Listings: 50 per page by default, at most 200.
+PageDep = Annotated[Pagination, Depends(pagination(default_limit=50, max_limit=200))]

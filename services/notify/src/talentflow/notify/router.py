@@ -8,15 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.common.openapi import problems
 from talentflow.notify import service
-from talentflow.notify.dependencies import TaskForUpdateDep
+from talentflow.notify.dependencies import PageDep, TaskForUpdateDep
 from talentflow.notify.models import HrTask, TaskStatus
-from talentflow.notify.schemas import DeliveryPage, TaskOut, TaskPage, problems
+from talentflow.notify.schemas import DeliveryPage, TaskOut, TaskPage
 
-router = APIRouter(prefix="/v1", responses=problems(401, 403))
+router = APIRouter(
+    prefix="/v1",
+    responses=problems(
+        401, 403, descriptions={403: "The caller's roles do not allow this (needs hr or hr_admin)"}
+    ),
+)
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Offset = Annotated[int, Query(ge=0, description="How many items to skip")]
+TASK_PROBLEMS = {404: "No such task in the caller's tenant", 409: "The task is already completed"}
 
 
 @router.get(
@@ -31,11 +36,14 @@ async def list_deliveries(
     session: SessionDep,
     principal: HrDep,
     candidate_id: Annotated[uuid.UUID, Query(description="The candidate whose deliveries to list")],
-    limit: Limit = 50,
-    offset: Offset = 0,
+    page: PageDep,
 ) -> DeliveryPage:
     return await service.list_deliveries(
-        session, principal=principal, candidate_id=candidate_id, limit=limit, offset=offset
+        session,
+        principal=principal,
+        candidate_id=candidate_id,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 
@@ -50,12 +58,15 @@ async def list_deliveries(
 async def list_tasks(
     session: SessionDep,
     principal: HrDep,
+    page: PageDep,
     status: Annotated[TaskStatus | None, Query(description="Only tasks in this status")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> TaskPage:
     return await service.list_tasks(
-        session, tenant_id=principal.tenant_id, status=status, limit=limit, offset=offset
+        session,
+        tenant_id=principal.tenant_id,
+        status=status,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 
@@ -64,7 +75,7 @@ async def list_tasks(
     tags=["tasks"],
     summary="One HR task",
     response_model=TaskOut,
-    responses=problems(404, 422),
+    responses=problems(404, 422, descriptions=TASK_PROBLEMS),
 )
 async def get_task(
     session: SessionDep,
@@ -80,7 +91,7 @@ async def get_task(
     summary="Complete an HR task",
     description="Marks an open task done by the caller.",
     response_model=TaskOut,
-    responses=problems(404, 409, 422),
+    responses=problems(404, 409, 422, descriptions=TASK_PROBLEMS),
 )
 async def complete_task(session: SessionDep, principal: HrDep, task: TaskForUpdateDep) -> HrTask:
     return await service.complete_task(session, task=task, principal=principal)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from talentflow.common.errors import PROBLEM_JSON
+from talentflow.common.pagination import Page
 from talentflow.notify.models import Channel, DeliveryStatus, TaskKind, TaskStatus
 
 
@@ -31,11 +30,8 @@ class DeliveryOut(BaseModel):
     created_at: datetime
 
 
-class DeliveryPage(BaseModel):
-    items: list[DeliveryOut]
-    total: int = Field(description="How many deliveries match, over all pages")
-    limit: int
-    offset: int
+class DeliveryPage(Page[DeliveryOut]):
+    """One page of a candidate's deliveries."""
 
 
 class TaskOut(BaseModel):
@@ -55,42 +51,5 @@ class TaskOut(BaseModel):
     created_at: datetime
 
 
-class TaskPage(BaseModel):
-    items: list[TaskOut]
-    total: int = Field(description="How many tasks match, over all pages")
-    limit: int
-    offset: int
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem document, as every Talentflow error is rendered."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="For invalid input: {field, in, pointer, message, type} items"
-    )
-
-
-_PROBLEM_SCHEMA = Problem.model_json_schema()
-_DESCRIPTIONS = {
-    401: "No valid bearer token",
-    403: "The caller's roles do not allow this (needs hr or hr_admin)",
-    404: "No such task in the caller's tenant",
-    409: "The task is already completed",
-    422: "A field of the request is invalid; `errors` names it",
-}
-
-
-def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for error statuses, documented as application/problem+json."""
-    return {
-        code: {
-            "description": _DESCRIPTIONS[code],
-            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
-        }
-        for code in codes
-    }
+class TaskPage(Page[TaskOut]):
+    """One page of HR tasks."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from talentflow.common.app import install_platform
 from talentflow.common.events import INTERVIEW_RESULTS
@@ -16,7 +14,6 @@ from talentflow.screening import consumers
 from talentflow.screening.config import Settings, get_settings
 from talentflow.screening.models import PLATFORM
 from talentflow.screening.router import router
-from talentflow.screening.schemas import problem_schemas
 
 DESCRIPTION = """\
 Requirement profiles, versioned screening rules and explained decisions.
@@ -47,25 +44,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_platform(app, service="screening", checks=lambda: app.state.runtime.readiness_checks())
     app.include_router(router)
-    app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
-
-
-def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """The generated document plus the problem+json schemas the error responses refer to."""
-
-    def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            document.setdefault("components", {}).setdefault("schemas", {}).update(
-                problem_schemas()
-            )
-            app.openapi_schema = document
-        return app.openapi_schema
-
-    return build

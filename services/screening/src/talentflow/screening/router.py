@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from talentflow.common.auth import PrincipalDep
 from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.common.openapi import problems
+from talentflow.common.pagination import PaginationDep
 from talentflow.screening import service
 from talentflow.screening.outcomes import Outcome
 from talentflow.screening.schemas import (
@@ -22,13 +23,9 @@ from talentflow.screening.schemas import (
     RuleIn,
     RuleSetOut,
     RuleSetPage,
-    problems,
 )
 
 router = APIRouter(prefix="/v1", generate_unique_id_function=lambda route: route.name)
-
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
-Offset = Annotated[int, Query(ge=0, description="How many items to skip.")]
 
 
 @router.post(
@@ -58,14 +55,13 @@ async def create_job(
     tags=["jobs"],
     responses=problems(401, 403, 422),
 )
-async def list_jobs(
-    session: SessionDep, principal: HrDep, limit: Limit = 50, offset: Offset = 0
-) -> JobPage:
+async def list_jobs(session: SessionDep, principal: HrDep, page: PaginationDep) -> JobPage:
     jobs, total = await service.list_jobs(
-        session, tenant_id=principal.tenant_id, limit=limit, offset=offset
+        session, tenant_id=principal.tenant_id, limit=page.limit, offset=page.offset
     )
     return JobPage.model_validate(
-        {"items": jobs, "total": total, "limit": limit, "offset": offset}, from_attributes=True
+        {"items": jobs, "total": total, "limit": page.limit, "offset": page.offset},
+        from_attributes=True,
     )
 
 
@@ -117,14 +113,17 @@ async def list_rule_sets(
     job_id: uuid.UUID,
     session: SessionDep,
     principal: HrDep,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    page: PaginationDep,
 ) -> RuleSetPage:
     rule_sets, total = await service.list_rule_sets(
-        session, tenant_id=principal.tenant_id, job_id=job_id, limit=limit, offset=offset
+        session,
+        tenant_id=principal.tenant_id,
+        job_id=job_id,
+        limit=page.limit,
+        offset=page.offset,
     )
     return RuleSetPage.model_validate(
-        {"items": rule_sets, "total": total, "limit": limit, "offset": offset},
+        {"items": rule_sets, "total": total, "limit": page.limit, "offset": page.offset},
         from_attributes=True,
     )
 
@@ -156,11 +155,10 @@ async def preview_rule(
 async def list_decisions(
     session: SessionDep,
     principal: HrDep,
+    page: PaginationDep,
     candidate_id: uuid.UUID | None = None,
     job_id: uuid.UUID | None = None,
     outcome: Outcome | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> DecisionPage:
     decisions, total = await service.list_decisions(
         session,
@@ -168,11 +166,11 @@ async def list_decisions(
         candidate_id=candidate_id,
         job_id=job_id,
         outcome=outcome,
-        limit=limit,
-        offset=offset,
+        limit=page.limit,
+        offset=page.offset,
     )
     return DecisionPage.model_validate(
-        {"items": decisions, "total": total, "limit": limit, "offset": offset},
+        {"items": decisions, "total": total, "limit": page.limit, "offset": page.offset},
         from_attributes=True,
     )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from talentflow.common.errors import PROBLEM_JSON
 from talentflow.common.events import ConditionResult
+from talentflow.common.pagination import Page
 from talentflow.screening.outcomes import Outcome
 from talentflow.screening.rules import MAX_LENGTH
 
@@ -19,8 +19,6 @@ MetricName = Annotated[
 ]
 Score = Annotated[float, Field(ge=0, le=100)]
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH)]
-
-T = TypeVar("T")
 
 
 class RuleIn(BaseModel):
@@ -66,13 +64,6 @@ class JobOut(BaseModel):
     active_rule: RuleSetOut | None = Field(description="The rule set decisions use now, if any.")
 
 
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int = Field(description="How many items match, over all pages.")
-    limit: int
-    offset: int
-
-
 class JobPage(Page[JobOut]):
     pass
 
@@ -114,52 +105,3 @@ class DecisionOut(BaseModel):
 
 class DecisionPage(Page[DecisionOut]):
     pass
-
-
-class ProblemFieldError(BaseModel):
-    field: str = Field(examples=["expression"])
-    message: str
-    type: str
-    position: int | None = Field(
-        default=None, description="For rule errors: 0-based offset into the expression."
-    )
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem document."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[ProblemFieldError] = Field(default_factory=list)
-
-
-PROBLEM_REF = "#/components/schemas/Problem"
-
-
-def problem_schemas() -> dict[str, Any]:
-    """`Problem` and the models it uses, for the OpenAPI document's components."""
-    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    definitions: dict[str, Any] = schema.pop("$defs", {})
-    return {"Problem": schema, **definitions}
-
-
-_DESCRIPTIONS = {
-    401: "Missing or invalid bearer token",
-    403: "The caller's role may not do this",
-    404: "Not found in the caller's tenant",
-    422: "Invalid input; `errors` names each field at fault",
-}
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for error statuses (problem+json; see `problem_schemas`)."""
-    return {
-        status: {
-            "description": _DESCRIPTIONS[status],
-            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
-        }
-        for status in statuses
-    }

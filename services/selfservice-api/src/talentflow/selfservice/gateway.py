@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from talentflow.common.auth import get_principal
+from talentflow.common.openapi import problems
 from talentflow.selfservice.dependencies import UpstreamsDep
-from talentflow.selfservice.openapi import passthrough, problems
+from talentflow.selfservice.openapi import passthrough
 from talentflow.selfservice.proxy import forward
 
 router = APIRouter(prefix="/v1", tags=["hr"], dependencies=[Depends(get_principal)])

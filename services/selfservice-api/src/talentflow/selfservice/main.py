@@ -13,7 +13,6 @@ from talentflow.common.runtime import ServiceRuntime
 from talentflow.selfservice import consumers, gateway, router
 from talentflow.selfservice.config import Settings, get_settings
 from talentflow.selfservice.models import PLATFORM
-from talentflow.selfservice.openapi import install_openapi
 from talentflow.selfservice.proxy import Upstreams, create_client
 
 SERVICE = "selfservice"
@@ -68,5 +67,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router.me)
     app.include_router(router.hr)
     app.include_router(gateway.router)
-    install_openapi(app)
     return app

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from talentflow.common.auth import PrincipalDep
 from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.common.openapi import problems
 from talentflow.selfservice import service
-from talentflow.selfservice.dependencies import CipherDep, SelfDep
-from talentflow.selfservice.openapi import problems
+from talentflow.selfservice.dependencies import CipherDep, PageDep, SelfDep
 from talentflow.selfservice.schemas import CandidatePage, InterviewReport, Profile
 
 me = APIRouter(prefix="/v1/me", tags=["me"])
@@ -65,11 +65,10 @@ async def list_candidates(
     session: SessionDep,
     cipher: CipherDep,
     principal: HrDep,
-    limit: Annotated[int, Query(ge=1, le=100, description="page size, 1-100")] = 20,
-    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+    page: PageDep,
 ) -> CandidatePage:
     return await service.list_candidates(
-        session, cipher=cipher, principal=principal, limit=limit, offset=offset
+        session, cipher=cipher, principal=principal, limit=page.limit, offset=page.offset
     )
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from talentflow.common.pagination import Page
 from talentflow.selfservice.models import PersonKind
 
 Outcome = Literal["advance", "reject", "review"]
 ReportStatus = Literal["complete", "awaiting_decision", "awaiting_result"]
-
-T = TypeVar("T")
 
 
 class Schema(BaseModel):
@@ -109,27 +108,7 @@ class CandidateSummary(Schema):
     latest_interviewed_at: datetime | None
 
 
-class Page(Schema, Generic[T]):
-    """One page of a listing; `total` counts every item, not just this page."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-
-
 class CandidatePage(Page[CandidateSummary]):
     """One page of the tenant's candidates."""
 
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, the body of every error response."""
-
-    type: str = Field(examples=["https://talentflow.dev/problems/not-found"])
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="per-field errors: field, in, pointer, message, type"
-    )
+    model_config = ConfigDict(frozen=True)

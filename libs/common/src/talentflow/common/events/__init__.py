@@ -5,6 +5,8 @@ from talentflow.common.events.ingest import (
     INTERVIEW_RESULTS,
     CandidateContact,
     EvidenceQuote,
+    InterviewResult,
+    InterviewResultCorrected,
     InterviewResultReceived,
 )
 from talentflow.common.events.notify import NOTIFICATIONS, NotificationSent
@@ -42,6 +44,8 @@ __all__ = [
     "ErasureRequested",
     "Event",
     "EvidenceQuote",
+    "InterviewResult",
+    "InterviewResultCorrected",
     "InterviewResultReceived",
     "NotificationSent",
     "ScreeningDecisionMade",

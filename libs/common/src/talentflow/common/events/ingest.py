@@ -34,13 +34,13 @@ class EvidenceQuote(BaseModel):
     at_seconds: float | None = None
 
 
-class InterviewResultReceived(Event):
-    """A vendor's interview result was verified, normalized and stored."""
+Origin = Literal["webhook", "import"]
+
+
+class InterviewResult(Event):
+    """The normalized result every interview-result event carries (not published by itself)."""
 
     topic: ClassVar[str] = INTERVIEW_RESULTS
-    event_type: Literal["talentflow.ingest.InterviewResultReceived.v1"] = (
-        "talentflow.ingest.InterviewResultReceived.v1"
-    )
 
     result_id: uuid.UUID
     version: int = 1
@@ -58,6 +58,9 @@ class InterviewResultReceived(Event):
     biometrics: dict[str, float] = Field(default_factory=dict)
     dropped_metrics: list[str] = Field(default_factory=list)
     report_url: str | None = None
+    # "import": a historical result brought in by a bulk import. Screening does not decide on
+    # it and nobody is notified; read models and analytics take it like any other.
+    origin: Origin = "webhook"
 
     def partition_key(self) -> str:
         return str(self.candidate_id)
@@ -67,3 +70,21 @@ class InterviewResultReceived(Event):
 
     def subject_id(self) -> uuid.UUID | None:
         return self.candidate_id
+
+
+class InterviewResultReceived(InterviewResult):
+    """A vendor's interview result was verified, normalized and stored (its first version)."""
+
+    event_type: Literal["talentflow.ingest.InterviewResultReceived.v1"] = (
+        "talentflow.ingest.InterviewResultReceived.v1"
+    )
+
+
+class InterviewResultCorrected(InterviewResult):
+    """A vendor sent new content for a result it sent before: `version` supersedes the rest."""
+
+    event_type: Literal["talentflow.ingest.InterviewResultCorrected.v1"] = (
+        "talentflow.ingest.InterviewResultCorrected.v1"
+    )
+
+    previous_version: int

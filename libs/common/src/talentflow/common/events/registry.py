@@ -7,7 +7,11 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from talentflow.common.events.base import Event
-from talentflow.common.events.ingest import INTERVIEW_RESULTS, InterviewResultReceived
+from talentflow.common.events.ingest import (
+    INTERVIEW_RESULTS,
+    InterviewResultCorrected,
+    InterviewResultReceived,
+)
 from talentflow.common.events.notify import NOTIFICATIONS, NotificationSent
 from talentflow.common.events.screening import SCREENING_DECISIONS, ScreeningDecisionMade
 from talentflow.common.events.selfservice import (
@@ -18,7 +22,9 @@ from talentflow.common.events.selfservice import (
 )
 
 # A topic with a single type still decodes through a union, so adding a type changes one line.
-InterviewResultsEvent = Annotated[InterviewResultReceived, Field(discriminator="event_type")]
+InterviewResultsEvent = Annotated[
+    InterviewResultReceived | InterviewResultCorrected, Field(discriminator="event_type")
+]
 ScreeningDecisionsEvent = Annotated[ScreeningDecisionMade, Field(discriminator="event_type")]
 NotificationsEvent = Annotated[NotificationSent, Field(discriminator="event_type")]
 HrOutcomesEvent = Annotated[EmploymentOutcomeRecorded, Field(discriminator="event_type")]
@@ -36,6 +42,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.model_fields["event_type"].default: cls
     for cls in (
         InterviewResultReceived,
+        InterviewResultCorrected,
         ScreeningDecisionMade,
         NotificationSent,
         EmploymentOutcomeRecorded,
