@@ -129,6 +129,10 @@ class Result(Base):
     vendor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vendors.id"))
     vendor_result_id: Mapped[str] = mapped_column(String(200))
     format: Mapped[str] = mapped_column(String(50))
+    # "webhook" or "import" (a historical result: screening does not decide on it).
+    origin: Mapped[str] = mapped_column(String(20), server_default="webhook")
+    # SHA-256 of the normalized content: the same content again is a duplicate, not a version.
+    content_hash: Mapped[bytes] = mapped_column(LargeBinary)
     candidate_id: Mapped[uuid.UUID] = mapped_column(index=True)
     job_id: Mapped[uuid.UUID] = mapped_column(index=True)
     interviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

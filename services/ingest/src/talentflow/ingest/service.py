@@ -15,16 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentflow.common.audit import record_access
 from talentflow.common.auth import Principal, Role
 from talentflow.common.crypto import FieldCipher, SubjectErased
-from talentflow.common.events import Envelope, InterviewResultReceived
-from talentflow.common.outbox import enqueue
-from talentflow.ingest import normalize, repository, webhooks
+from talentflow.ingest import normalize, repository, storage, webhooks
 from talentflow.ingest.exceptions import ResultErased, ResultNotFound, VendorNotFound
 from talentflow.ingest.models import (
     PLATFORM,
     BiometricsPolicy,
-    Result,
     VendorFormat,
-    WebhookReceipt,
 )
 from talentflow.ingest.schemas import CandidateOut, EvidenceOut, ResultOut, WebhookAccepted
 from talentflow.ingest.vendors import active_secret_values
@@ -68,79 +64,33 @@ async def receive_webhook(
     policy = BiometricsPolicy(tenant.biometrics_policy)
     result = normalize.normalize(parsed, tenant_id=tenant.id, policy=policy)
 
-    # A new delivery of a result the vendor sent before is its next version, same result id.
-    await repository.lock(session, f"ingest:result:{vendor.id}:{result.vendor_result_id}")
-    previous = await repository.latest_vendor_result(
-        session, vendor_id=vendor.id, vendor_result_id=result.vendor_result_id
-    )
-    version = previous.version + 1 if previous is not None else 1
-    subject = result.candidate_id
-    row = Result(
-        id=previous.id if previous is not None else uuid.uuid4(),
-        tenant_id=tenant.id,
-        vendor_id=vendor.id,
-        vendor_result_id=result.vendor_result_id,
-        version=version,
-        format=vendor.format,
-        candidate_id=subject,
-        job_id=result.job_id,
-        interviewed_at=result.interviewed_at,
-        overall_score=result.overall_score,
-        competencies=result.competencies,
-        counts=result.counts,
-        biometrics_policy=policy.value,
-        dropped_metrics=result.dropped_metrics,
-        report_url=result.report_url,
-        contact_enc=await cipher.encrypt_json(session, subject, result.candidate.model_dump()),
-        evidence_enc=await cipher.encrypt_json(
-            session, subject, [e.model_dump() for e in result.evidence]
-        ),
-        biometrics_enc=(
-            await cipher.encrypt_json(session, subject, result.stored_biometrics)
-            if result.stored_biometrics is not None
-            else None
-        ),
-        raw_payload_enc=await cipher.encrypt(session, subject, result.archive),
-    )
-    await repository.add(session, row)
-    await repository.add(
+    [stored] = await storage.store(
         session,
-        WebhookReceipt(
-            vendor_id=vendor.id,
-            webhook_id=signed.webhook_id,
-            result_id=row.id,
-            result_version=version,
-        ),
+        cipher=cipher,
+        items=[
+            storage.Incoming(
+                tenant_id=tenant.id,
+                vendor_id=vendor.id,
+                format=vendor.format,
+                result=result,
+                webhook_id=signed.webhook_id,
+            )
+        ],
     )
-    event = InterviewResultReceived(
-        result_id=row.id,
-        version=version,
-        tenant_id=tenant.id,
-        vendor_id=vendor.id,
-        vendor_result_id=result.vendor_result_id,
-        candidate_id=subject,
-        candidate=result.candidate,
-        job_id=result.job_id,
-        interviewed_at=result.interviewed_at,
-        overall_score=result.overall_score,
-        competencies=result.competencies,
-        counts=result.counts,
-        evidence=result.evidence,
-        biometrics=result.published_biometrics,
-        dropped_metrics=result.dropped_metrics,
-        report_url=result.report_url,
-    )
-    await enqueue(session, PLATFORM.outbox, Envelope(event=event, source=SOURCE), cipher=cipher)
     log.info(
-        "interview result accepted",
+        "interview result stored",
         extra={
             "vendor_id": str(vendor.id),
-            "result_id": str(row.id),
-            "version": version,
+            "result_id": str(stored.result_id),
+            "version": stored.version,
+            "status": stored.status,
             "dropped_metrics": len(result.dropped_metrics),
         },
     )
-    return WebhookAccepted(result_id=row.id, status="accepted")
+    return WebhookAccepted(
+        result_id=stored.result_id,
+        status="duplicate" if stored.status == "duplicate" else "accepted",
+    )
 
 
 async def read_result(
