@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from abc import abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -22,9 +23,9 @@ class Event(BaseModel):
     topic: ClassVar[str]
     event_type: str
 
+    @abstractmethod
     def partition_key(self) -> str:
         """The Kafka key: the candidate id, so one candidate's events stay in order."""
-        raise NotImplementedError
 
     def subject(self) -> str | None:
         """The CloudEvents `subject`: the entity the event is about."""
