@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from talentflow.analytics.config import Settings
 from talentflow.analytics.models import SCHEMA, Decision, Outcome, Result
 from talentflow.common.auth import Role
-from talentflow.common.events import CandidateContact, Envelope, Event, EvidenceQuote
+from talentflow.common.events import (
+    CandidateContact,
+    Envelope,
+    Event,
+    EvidenceQuote,
+    InterviewResultCorrected,
+)
 from talentflow.devstack.testing import send_envelopes
 
 T0 = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
@@ -175,3 +181,33 @@ class TestReadModelConsumers:
         assert counts == [2, 2]
         # Nothing was retried into the dead-letter topic: the re-sent result was an upsert.
         assert [c.stats.dead_lettered for c in app.state.runtime.consumers] == [0, 0, 0]
+
+    async def test_corrected_and_imported_results_land_in_the_read_model(
+        self, publish, sessionmaker, tenant_id, make_result
+    ) -> None:
+        job = uuid.uuid4()
+        live = make_result(tenant_id, job, T0, overall_score=50.0)
+        values = live.model_dump(exclude={"event_type"})
+        values.update(version=2, previous_version=1, overall_score=65.0)
+        historical = make_result(tenant_id, job, T0, origin="import", overall_score=80.0)
+
+        await publish(
+            envelope(live),
+            envelope(InterviewResultCorrected.model_validate(values)),
+            envelope(historical),
+        )
+        await wait_for_rows(sessionmaker, tenant_id, {Result: 2})
+
+        async def stored() -> dict[uuid.UUID, tuple[int, float | None, str]]:
+            async with sessionmaker() as session:
+                rows = await session.scalars(select(Result).where(Result.tenant_id == tenant_id))
+                return {r.result_id: (r.version, r.overall_score, r.origin) for r in rows}
+
+        deadline = asyncio.get_running_loop().time() + 30
+        while (await stored())[live.result_id][0] < 2:  # the correction may trail the first copy
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        assert await stored() == {
+            live.result_id: (2, 65.0, "webhook"),
+            historical.result_id: (1, 80.0, "import"),
+        }

@@ -44,7 +44,9 @@ def expected_figures(cases: list[tuple[str, list[tuple[str, int]]]]) -> dict[str
     advanced = outcomes.count("advance")
     return {
         "results_received": len(cases),
+        "imported": 0,
         "decided": len(latest),
+        "undecided": len(cases) - len(latest),
         "advanced": advanced,
         "rejected": outcomes.count("reject"),
         "in_review": outcomes.count("review"),
@@ -91,6 +93,41 @@ class TestFunnelReport:
         ]
         assert body["totals"] == expected_figures(CASES)
         assert (body["job_id"], body["from"], body["to"]) == (None, None, None)
+
+    async def test_imported_results_count_as_undecided_and_leave_the_rates_alone(
+        self, client, seed, bearer, tenant_id, make_result, make_decision
+    ) -> None:
+        job = uuid.uuid4()
+        advanced, rejected, waiting = (make_result(tenant_id, job, T0) for _ in range(3))
+        historical = [make_result(tenant_id, job, T0, origin="import") for _ in range(2)]
+        await seed(
+            advanced,
+            rejected,
+            waiting,
+            *historical,
+            make_decision(advanced, "advance", T0 + timedelta(seconds=60)),
+            make_decision(rejected, "reject", T0 + timedelta(seconds=120)),
+        )
+
+        async def totals(**params: str) -> dict[str, Any]:
+            response = await client.get(
+                "/v1/reports/funnel", params=params, headers=bearer(tenant_id, Role.HR)
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["origin"] == params.get("origin")
+            return dict(response.json()["totals"])
+
+        both, live, imported = (
+            await totals(),
+            await totals(origin="webhook"),
+            await totals(origin="import"),
+        )
+        figures = ("results_received", "imported", "decided", "undecided", "advance_rate")
+        assert [both[f] for f in figures] == [5, 2, 2, 3, 0.5]
+        assert both["median_seconds_to_decision"] == 90.0
+        assert [live[f] for f in figures] == [3, 0, 2, 1, 0.5]
+        assert [imported[f] for f in figures] == [2, 2, 0, 2, None]
+        assert imported["median_seconds_to_decision"] is None
 
     async def test_period_covers_whole_utc_days_inclusive(
         self, client, seed, bearer, tenant_id, make_result
@@ -151,7 +188,9 @@ class TestFunnelReport:
             {
                 "job_id": str(job),
                 "results_received": 1,
+                "imported": 0,
                 "decided": 0,
+                "undecided": 1,
                 "advanced": 0,
                 "rejected": 0,
                 "in_review": 0,
@@ -218,6 +257,7 @@ class TestFunnelReport:
             ({"from": "2026-02-30"}, "from"),
             ({"to": "yesterday"}, "to"),
             ({"job_id": "7"}, "job_id"),
+            ({"origin": "csv"}, "origin"),
         ],
     )
     async def test_malformed_parameter_is_422_naming_it(
@@ -319,6 +359,6 @@ class TestOpenAPI:
             for status in ("401", "403", "422"):
                 assert list(responses[status]["content"]) == [PROBLEM_JSON]
         funnel_params = document["paths"]["/v1/reports/funnel"]["get"]["parameters"]
-        assert {p["name"] for p in funnel_params} == {"from", "to", "job_id"}
+        assert {p["name"] for p in funnel_params} == {"from", "to", "job_id", "origin"}
         assert "from" in document["components"]["schemas"]["FunnelReport"]["properties"]
         assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from talentflow.analytics import service
 from talentflow.analytics.models import Decision, Outcome, Result
+from talentflow.common.events import InterviewResultCorrected
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
@@ -31,6 +32,21 @@ class TestRecordResult:
             {"empathy": 70.0},
         )
         assert stored.received_at == T0  # first receipt is kept
+
+    async def test_corrected_event_replaces_and_origin_is_kept_per_version(
+        self, session, tenant_id, make_result
+    ) -> None:
+        imported = make_result(tenant_id, uuid.uuid4(), T0, origin="import", overall_score=40.0)
+        values = imported.model_dump(exclude={"event_type"})
+        values.update(version=2, previous_version=1, overall_score=45.0)
+        correction = InterviewResultCorrected.model_validate(values)
+
+        await service.record_result(session, event=imported, received_at=T0)
+        stored = await session.get_one(Result, imported.result_id)
+        assert (stored.version, stored.origin) == (1, "import")
+        await service.record_result(session, event=correction, received_at=T0 + timedelta(1))
+        await session.refresh(stored)
+        assert (stored.version, stored.overall_score, stored.origin) == (2, 45.0, "import")
 
     async def test_naive_interview_time_is_taken_as_utc(
         self, session, tenant_id, make_result

@@ -1,9 +1,11 @@
 """The whole road across real processes: vendor webhook -> ingest -> screening -> notify -> mail,
 and the candidate reading the result through the gateway.
 
-Five uvicorn processes started by the same Stack that `make run` uses, talking over a real
-Kafka-protocol broker and a real PostgreSQL, with notify sending through a real SMTP server
-(aiosmtpd) that keeps every message as a file.
+Five uvicorn processes started by the same Stack that `make run` uses (the `stack` fixture of
+tests/e2e/conftest.py), talking over a real Kafka-protocol broker and a real PostgreSQL, with
+notify sending through a real SMTP server (aiosmtpd) that keeps every message as a file. These
+tests use the demo's two candidates and count their emails: other e2e modules use candidates
+of their own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import email
 import email.policy
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,42 +24,12 @@ import httpx
 import pytest
 
 from talentflow.devstack.demo import sample_result, with_new_result_id
-from talentflow.devstack.stack import Stack, free_ports
-from talentflow.devstack.testing import create_database, unique_name
+from talentflow.devstack.stack import Stack
 from talentflow.devstack.webhooks import signed_request
 
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    postgres_url: str, kafka: tuple[str, bool], tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    bootstrap, idempotent = kafka
-    database_url = await create_database(postgres_url, "e2e")
-    stack = Stack(
-        tmp_path_factory.mktemp("var"),
-        ports=free_ports(),
-        smtp_port=0,
-        database_url=database_url,
-        kafka_bootstrap=bootstrap,
-        kafka_idempotence=idempotent,
-        topic_prefix=unique_name("e2e") + ".",
-        ready_timeout=120,
-    )
-    await asyncio.to_thread(stack.start)
-    try:
-        yield stack
-    finally:
-        await asyncio.to_thread(stack.stop)
-
-
-@pytest.fixture(scope="module")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=15) as client:
-        yield client
 
 
 def bearer(stack: Stack, role: str) -> dict[str, str]:

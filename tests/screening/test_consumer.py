@@ -16,6 +16,8 @@ from talentflow.common.events import (
     SCREENING_DECISIONS,
     CandidateContact,
     Envelope,
+    InterviewResult,
+    InterviewResultCorrected,
     InterviewResultReceived,
     ScreeningDecisionMade,
 )
@@ -48,9 +50,7 @@ def interview_result(
     return InterviewResultReceived.model_validate(values)
 
 
-async def publish(
-    producer: AIOKafkaProducer, prefix: str, event: InterviewResultReceived
-) -> Envelope:
+async def publish(producer: AIOKafkaProducer, prefix: str, event: InterviewResult) -> Envelope:
     envelope = Envelope(event=event, source="/ingest")
     await send_envelopes(producer, envelope, topic_prefix=prefix)
     return envelope
@@ -240,3 +240,48 @@ class TestResultsConsumer:
                 .where(PLATFORM.processed_events.c.event_id.in_([e.id for e in skipped]))
             )
         assert acknowledged == 2
+
+    async def test_a_correction_that_changes_the_outcome_publishes_a_new_decision(
+        self, live_api, producer, kafka_bootstrap, topic_prefix, sessionmaker
+    ) -> None:
+        job = await live_api.create_job(rule={"expression": RULE, "on_fail": "reject"})
+        first = interview_result(
+            live_api.tenant_id, uuid.UUID(job["id"]), counts={"customer_cases": 1}
+        )
+        values = first.model_dump(exclude={"event_type"})
+        values.update(version=2, previous_version=1, counts={"customer_cases": 4})
+        await publish(producer, topic_prefix, first)
+        await publish(producer, topic_prefix, InterviewResultCorrected.model_validate(values))
+
+        events = await read_decisions(kafka_bootstrap, topic_prefix, lambda found: len(found) >= 2)
+        assert [(e.result_id, e.outcome) for e in events] == [
+            (first.result_id, "reject"),
+            (first.result_id, "advance"),
+        ]
+        assert events[1].explanation.startswith(
+            "The interview result was corrected (now version 2) and screened again, which "
+            "changed the outcome from reject to advance."
+        )
+        rows = sorted(await decisions_for(sessionmaker, first.result_id), key=lambda d: d.version)
+        assert [r.id for r in rows] == [e.decision_id for e in events]
+        assert rows[1].supersedes_id == rows[0].id
+
+    async def test_an_imported_result_is_acknowledged_without_a_decision(
+        self, live_api, producer, kafka_bootstrap, topic_prefix, sessionmaker
+    ) -> None:
+        job_id = uuid.UUID((await live_api.create_job(rule={"expression": RULE}))["id"])
+        historical = interview_result(live_api.tenant_id, job_id, origin="import")
+        marker = interview_result(live_api.tenant_id, job_id, candidate_id=historical.candidate_id)
+        skipped = await publish(producer, topic_prefix, historical)
+        await publish(producer, topic_prefix, marker)
+
+        events = await read_decisions(kafka_bootstrap, topic_prefix, about(marker.result_id))
+        assert [e.result_id for e in events] == [marker.result_id]
+        assert await decisions_for(sessionmaker, historical.result_id) == []
+        async with sessionmaker() as session:
+            acknowledged = await session.scalar(
+                select(func.count())
+                .select_from(PLATFORM.processed_events)
+                .where(PLATFORM.processed_events.c.event_id == skipped.id)
+            )
+        assert acknowledged == 1

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from talentflow.common.audit import list_access
 from talentflow.common.auth import Role
 from talentflow.common.events import CandidateContact, InterviewResultReceived
-from talentflow.screening import service
+from talentflow.screening import decisions
 from talentflow.screening.exceptions import ResultForUnknownJob
 from talentflow.screening.models import PLATFORM, Decision, RuleSet
 
@@ -46,7 +46,7 @@ def decide(sessionmaker, cipher):
 
     async def run(result: InterviewResultReceived) -> Decision | None:
         async with sessionmaker() as session, session.begin():
-            return await service.decide(session, result=result, cipher=cipher)
+            return await decisions.decide(session, result=result, cipher=cipher)
 
     return run
 

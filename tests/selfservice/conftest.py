@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -10,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +24,8 @@ from talentflow.common.events import (
     ConditionResult,
     Envelope,
     EvidenceQuote,
+    InterviewResult,
+    InterviewResultCorrected,
     InterviewResultReceived,
     ScreeningDecisionMade,
 )
@@ -132,7 +137,13 @@ class EventFactory:
         values.update(overrides)
         return InterviewResultReceived.model_validate(values)
 
-    def decision(self, result: InterviewResultReceived, **overrides: Any) -> ScreeningDecisionMade:
+    def corrected(self, result: InterviewResult, **changes: Any) -> InterviewResultCorrected:
+        """The next version of `result` with `changes`, as ingest announces a correction."""
+        values = result.model_dump(exclude={"event_type", "previous_version"})
+        values.update(version=result.version + 1, previous_version=result.version, **changes)
+        return InterviewResultCorrected.model_validate(values)
+
+    def decision(self, result: InterviewResult, **overrides: Any) -> ScreeningDecisionMade:
         values: dict[str, Any] = {
             "decision_id": uuid.uuid4(),
             "result_id": result.result_id,
@@ -183,7 +194,7 @@ def store(runtime: ServiceRuntime) -> Store:
     async def put(*items: Any) -> None:
         async with transaction(runtime.sessionmaker) as session:
             for event in items:
-                if isinstance(event, InterviewResultReceived):
+                if isinstance(event, InterviewResult):
                     await service.record_result(session, cipher=runtime.cipher, event=event)
                 else:
                     await service.record_decision(session, cipher=runtime.cipher, event=event)
@@ -203,3 +214,39 @@ def eventually() -> Eventually:
                 await asyncio.sleep(0.05)  # the state lives in the database: poll it
 
     return wait
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Run `app` (lifespan included) in a real uvicorn server on a free port; yield its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="auto")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "server failed to start"
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+def serve() -> Callable[[Any], contextlib.AbstractAsyncContextManager[str]]:
+    """`async with serve(app) as url`: `app` behind a real HTTP server for the block."""
+    return serving
+
+
+@pytest.fixture(scope="session")
+def closed_url() -> str:
+    """A URL nothing listens on."""
+    return f"http://127.0.0.1:{free_port()}"

@@ -96,6 +96,28 @@ class TestConsumers:
         assert report is not None
         assert (report.version, report.overall_score) == (2, 90.0)
 
+    async def test_corrected_and_imported_results_arrive_by_event(
+        self, client, runtime, events, publish, eventually
+    ) -> None:
+        tenant = uuid.uuid4()
+        first = events.result(tenant, "c-4", overall_score=60.0)
+        past = events.result(tenant, "c-4", origin="import")
+        await publish(first, events.corrected(first, overall_score=70.0), past)
+
+        async def corrected_and_imported() -> bool:
+            async with runtime.sessionmaker() as session:
+                report = await session.get(Report, first.result_id)
+                imported = await session.get(Report, past.result_id)
+            return report is not None and report.version == 2 and imported is not None
+
+        await eventually(corrected_and_imported)
+        async with runtime.sessionmaker() as session:
+            report = await session.get(Report, first.result_id)
+            imported = await session.get(Report, past.result_id)
+        assert report is not None and imported is not None
+        assert (report.overall_score, report.origin) == (70.0, "webhook")
+        assert imported.origin == "import"
+
 
 async def _stored(runtime: ServiceRuntime, model: type, **where: object) -> bool:
     return await _count(runtime, model, **where) == 1

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -23,12 +21,6 @@ UPSTREAM_PROBLEM = {
     "status": 404,
     "detail": "no such job",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -77,29 +69,18 @@ def echo_app(seen: list[str], release: asyncio.Event) -> FastAPI:
 
 
 @pytest.fixture(scope="module")
-async def upstream() -> AsyncIterator[Upstream]:
+async def upstream(serve) -> AsyncIterator[Upstream]:
     """A real uvicorn server running `echo_app` on a free port."""
     release = asyncio.Event()
-    port = free_port()
-    info = Upstream(url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            echo_app(info.requests, release), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "upstream server failed to start"
-        await asyncio.sleep(0.01)
-    yield info
-    release.set()
-    server.should_exit = True
-    await task
+    seen: list[str] = []
+    async with serve(echo_app(seen, release)) as url:
+        yield Upstream(url=url, requests=seen)
+        release.set()
 
 
 @pytest.fixture
-def app(settings: Settings, upstream: Upstream) -> FastAPI:
-    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+def app(settings: Settings, upstream: Upstream, closed_url: str) -> FastAPI:
+    closed = closed_url  # nothing listens there
     return create_app(
         settings.model_copy(
             update={

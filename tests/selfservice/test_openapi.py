@@ -14,8 +14,21 @@ EXPECTED = {
     ("post", "/v1/jobs"): "hr",
     ("get", "/v1/jobs/{job_id}"): "hr",
     ("post", "/v1/jobs/{job_id}/rule-sets"): "hr",
+    ("get", "/v1/tenant"): "hr",
+    ("put", "/v1/tenant"): "hr",
     ("get", "/v1/vendors"): "hr",
     ("post", "/v1/vendors"): "hr",
+    ("get", "/v1/vendors/{vendor_id}"): "hr",
+    ("patch", "/v1/vendors/{vendor_id}"): "hr",
+    ("post", "/v1/vendors/{vendor_id}/secrets"): "hr",
+    ("delete", "/v1/vendors/{vendor_id}/secrets/{secret_id}"): "hr",
+    ("post", "/v1/vendors/{vendor_id}/dry-run"): "hr",
+    ("post", "/v1/mappings/dry-run"): "hr",
+    ("get", "/v1/results/{result_id}"): "hr",
+    ("post", "/v1/imports"): "hr",
+    ("get", "/v1/imports"): "hr",
+    ("get", "/v1/imports/{import_id}"): "hr",
+    ("get", "/v1/imports/{import_id}/errors"): "hr",
     ("get", "/v1/reports/funnel"): "hr",
     ("get", "/v1/tasks"): "hr",
 }
@@ -78,3 +91,12 @@ class TestOpenApiDocument:
             if p["name"] == "limit"
         )
         assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
+
+    async def test_import_upload_documents_its_streamed_body_and_parameters(self, document) -> None:
+        upload = document["paths"]["/v1/imports"]["post"]
+        assert set(upload["requestBody"]["content"]) == {"application/x-ndjson", "text/csv"}
+        parameters = {(p["name"], p["in"]): p["required"] for p in upload["parameters"]}
+        assert parameters == {("vendor_id", "query"): True, ("Idempotency-Key", "header"): False}
+        assert {"201", "401", "4XX", "503"} <= set(upload["responses"])
+        retire = document["paths"]["/v1/vendors/{vendor_id}/secrets/{secret_id}"]["delete"]
+        assert "content" not in retire["responses"]["204"]

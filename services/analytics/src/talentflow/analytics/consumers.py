@@ -13,15 +13,15 @@ from talentflow.analytics.exceptions import UnexpectedEvent
 from talentflow.common.events import (
     EmploymentOutcomeRecorded,
     Envelope,
-    InterviewResultReceived,
+    InterviewResult,
     ScreeningDecisionMade,
 )
 
 
 async def handle_result(session: AsyncSession, envelope: Envelope) -> None:
-    """`interview.results`: copy the result into the read model."""
+    """`interview.results`: copy the result, received or corrected, into the read model."""
     event = envelope.event
-    if not isinstance(event, InterviewResultReceived):
+    if not isinstance(event, InterviewResult):
         raise UnexpectedEvent(f"not read from interview.results: {envelope.type}")
     await service.record_result(session, event=event, received_at=envelope.time)
 

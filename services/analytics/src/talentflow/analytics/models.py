@@ -36,6 +36,7 @@ class Result(Base):
         Index(
             "ix_results_tenant_id_job_id_interviewed_at", "tenant_id", "job_id", "interviewed_at"
         ),
+        CheckConstraint("origin IN ('webhook', 'import')", name="origin"),
     )
 
     result_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -53,6 +54,9 @@ class Result(Base):
     counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     # When ingest received the result (the event's time).
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # How the (latest version of the) result came in: "webhook" (live, screened) or "import"
+    # (historical, from a bulk import; screening never decides those).
+    origin: Mapped[str] = mapped_column(String(10), server_default="webhook")
 
 
 class Decision(Base):

@@ -65,6 +65,7 @@ class FunnelRow:
 
     job_id: uuid.UUID | None
     received: int
+    imported: int
     decided: int
     advanced: int
     rejected: int
@@ -78,10 +79,13 @@ def _result_filters(
     job_id: uuid.UUID | None,
     since: datetime | None = None,
     until: datetime | None = None,
+    origin: str | None = None,
 ) -> list[ColumnElement[bool]]:
     filters = [Result.tenant_id == tenant_id]
     if job_id is not None:
         filters.append(Result.job_id == job_id)
+    if origin is not None:
+        filters.append(Result.origin == origin)
     if since is not None:
         filters.append(Result.interviewed_at >= since)
     if until is not None:
@@ -104,6 +108,7 @@ def _funnel_query(filters: list[ColumnElement[bool]], tenant_id: uuid.UUID) -> S
             Result.job_id,
             func.grouping(Result.job_id).label("is_total"),
             func.count().label("received"),
+            func.count().filter(Result.origin == "import").label("imported"),
             func.count(latest.c.result_id).label("decided"),
             func.count().filter(latest.c.outcome == "advance").label("advanced"),
             func.count().filter(latest.c.outcome == "reject").label("rejected"),
@@ -126,14 +131,18 @@ async def funnel_counts(
     job_id: uuid.UUID | None,
     since: datetime | None,
     until: datetime | None,
+    origin: str | None = None,
 ) -> list[FunnelRow]:
     """Funnel rows per job (by job id), then the all-jobs row, for results interviewed in range."""
-    filters = _result_filters(tenant_id=tenant_id, job_id=job_id, since=since, until=until)
+    filters = _result_filters(
+        tenant_id=tenant_id, job_id=job_id, since=since, until=until, origin=origin
+    )
     rows = (await session.execute(_funnel_query(filters, tenant_id))).all()
     return [
         FunnelRow(
             job_id=None if row.is_total else row.job_id,
             received=row.received,
+            imported=row.imported,
             decided=row.decided,
             advanced=row.advanced,
             rejected=row.rejected,

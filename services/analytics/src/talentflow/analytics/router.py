@@ -11,6 +11,7 @@ from talentflow.analytics import service
 from talentflow.analytics.dependencies import PeriodDep
 from talentflow.analytics.schemas import CompetencyReport, FunnelReport
 from talentflow.common.dependencies import HrDep, SessionDep
+from talentflow.common.events.ingest import Origin
 from talentflow.common.openapi import problems
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -20,6 +21,13 @@ PROBLEMS = problems(
 )
 
 JobFilter = Annotated[uuid.UUID | None, Query(description="Only this job's results.")]
+OriginFilter = Annotated[
+    Origin | None,
+    Query(
+        description="Only live results (`webhook`) or only historical ones from a bulk import "
+        "(`import`); both when omitted."
+    ),
+]
 
 
 @router.get(
@@ -34,11 +42,14 @@ async def get_funnel(
     period: PeriodDep,
     session: SessionDep,
     job_id: JobFilter = None,
+    origin: OriginFilter = None,
 ) -> FunnelReport:
-    """Results received, decided, advanced, rejected and in review per job and in total, for
-    results interviewed in the period. A result counts with its latest decision."""
+    """Results received, imported, decided, undecided, advanced, rejected and in review per job
+    and in total, for results interviewed in the period. A result counts with its latest
+    decision; historical (imported) results are never decided, so they count as undecided and
+    leave the advance rate and the time to decision alone."""
     return await service.funnel_report(
-        session, tenant_id=principal.tenant_id, job_id=job_id, period=period
+        session, tenant_id=principal.tenant_id, job_id=job_id, period=period, origin=origin
     )
 
 

@@ -7,6 +7,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from talentflow.common.events.ingest import Origin
+
 
 class Period(BaseModel):
     """Interview days a report covers, both ends inclusive (UTC); None leaves that end open."""
@@ -20,13 +22,23 @@ class Period(BaseModel):
 class FunnelFigures(BaseModel):
     """How far the results of a period got through screening."""
 
-    results_received: int = Field(description="Interview results received in the period.")
+    results_received: int = Field(
+        description="Interview results interviewed in the period, live and imported."
+    )
+    imported: int = Field(
+        description="Of those, historical results from a bulk import (never screened here)."
+    )
     decided: int = Field(description="Results with at least one screening decision.")
+    undecided: int = Field(
+        description="Results without a decision: live ones awaiting screening, and imported "
+        "ones, which are never decided (results_received - decided)."
+    )
     advanced: int = Field(description="Results whose latest decision is `advance`.")
     rejected: int = Field(description="Results whose latest decision is `reject`.")
     in_review: int = Field(description="Results whose latest decision is `review` (human review).")
     advance_rate: float | None = Field(
-        description="advanced / decided, 0-1; null when nothing was decided yet."
+        description="advanced / decided, 0-1 (undecided results do not lower it); null when "
+        "nothing was decided."
     )
     median_seconds_to_decision: float | None = Field(
         description=(
@@ -50,6 +62,7 @@ class FunnelReport(BaseModel):
     job_id: uuid.UUID | None = Field(description="The job filter, if any.")
     from_: date | None = Field(alias="from", description="First interview day (UTC), if any.")
     to: date | None = Field(description="Last interview day (UTC, inclusive), if any.")
+    origin: Origin | None = Field(description="The origin filter, if any.")
     jobs: list[JobFunnel] = Field(description="One entry per job with results, by job id.")
     totals: FunnelFigures = Field(description="All the jobs above together.")
 

@@ -27,9 +27,10 @@ from talentflow.analytics.schemas import (
 )
 from talentflow.common.events import (
     EmploymentOutcomeRecorded,
-    InterviewResultReceived,
+    InterviewResult,
     ScreeningDecisionMade,
 )
+from talentflow.common.events.ingest import Origin
 
 
 def _aware(moment: datetime) -> datetime:
@@ -38,9 +39,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 async def record_result(
-    session: AsyncSession, *, event: InterviewResultReceived, received_at: datetime
+    session: AsyncSession, *, event: InterviewResult, received_at: datetime
 ) -> None:
-    """Copy a result's ids, scores and counts into the read model, never its personal data."""
+    """Copy a result's ids, scores and counts into the read model, never its personal data.
+
+    A correction (a higher `version`) replaces the stored copy; an older one changes nothing.
+    """
     # Deliberately not copied: candidate (contact), evidence (free text), biometrics,
     # vendor_result_id and report_url (they lead back to the person at the vendor).
     await repository.upsert_result(
@@ -57,6 +61,7 @@ async def record_result(
             competencies=dict(event.competencies),
             counts=dict(event.counts),
             received_at=_aware(received_at),
+            origin=event.origin,
         ),
     )
 
@@ -99,7 +104,9 @@ async def record_outcome(session: AsyncSession, *, event: EmploymentOutcomeRecor
 def _figures(row: repository.FunnelRow) -> FunnelFigures:
     return FunnelFigures(
         results_received=row.received,
+        imported=row.imported,
         decided=row.decided,
+        undecided=row.received - row.decided,
         advanced=row.advanced,
         rejected=row.rejected,
         in_review=row.in_review,
@@ -108,23 +115,29 @@ def _figures(row: repository.FunnelRow) -> FunnelFigures:
     )
 
 
-_NOTHING = repository.FunnelRow(None, 0, 0, 0, 0, 0, None)
+_NOTHING = repository.FunnelRow(None, 0, 0, 0, 0, 0, 0, None)
 
 
 async def funnel_report(
-    session: AsyncSession, *, tenant_id: uuid.UUID, job_id: uuid.UUID | None, period: Period
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    job_id: uuid.UUID | None,
+    period: Period,
+    origin: Origin | None = None,
 ) -> FunnelReport:
     """The screening funnel of the tenant's results interviewed in `period`, per job and overall."""
     since = datetime.combine(period.start, time.min, UTC) if period.start else None
     until = datetime.combine(period.end + timedelta(days=1), time.min, UTC) if period.end else None
     rows = await repository.funnel_counts(
-        session, tenant_id=tenant_id, job_id=job_id, since=since, until=until
+        session, tenant_id=tenant_id, job_id=job_id, since=since, until=until, origin=origin
     )
     total = next((row for row in rows if row.job_id is None), _NOTHING)
     return FunnelReport(
         job_id=job_id,
         from_=period.start,
         to=period.end,
+        origin=origin,
         jobs=[
             JobFunnel(job_id=row.job_id, **_figures(row).model_dump())
             for row in rows

@@ -102,18 +102,32 @@ class RuleSet(Base):
 
 
 class Decision(Base):
-    """The screening outcome of one interview result, with the conditions that led to it."""
+    """The screening outcome of one interview result, with the conditions that led to it.
+
+    A result has one decision per `version`: version 1 is the first; a corrected result whose
+    re-evaluation changes the outcome adds the next version, which `supersedes` the previous one.
+    """
 
     __tablename__ = "decisions"
     __table_args__ = (
+        UniqueConstraint("result_id", "version", name="uq_decisions_result_id_version"),
         Index("ix_decisions_tenant_id_candidate_id", "tenant_id", "candidate_id"),
         Index("ix_decisions_tenant_id_job_id", "tenant_id", "job_id"),
         CheckConstraint("outcome IN ('advance', 'reject', 'review')", name="outcome"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    result_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    result_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The decision's version for its result (1, then 2 when a correction changed the outcome).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # The version of the interview result this decision evaluated.
+    result_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # The decision this one replaces (NULL for a result's first decision).
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("decisions.id", ondelete="SET NULL"), nullable=True
+    )
     candidate_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(10))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from talentflow.common.events import ConditionResult
-from talentflow.screening.rules import Evaluation
+from talentflow.screening.models import RuleSet
+from talentflow.screening.rules import Evaluation, RuleError, compile_rule
 
 Outcome = Literal["advance", "reject", "review"]
 _VERDICTS = {
@@ -15,6 +18,44 @@ _VERDICTS = {
 }
 _AUTO_REJECT_OFF = " Automatic rejection is switched off for this job, so a person decides."
 NO_ACTIVE_RULE = "Sent to human review: the job has no active rule."
+_CORRECTED = (
+    "The interview result was corrected (now version {version}) and screened again, which "
+    "changed the outcome from {previous} to {outcome}. This replaces the earlier decision."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a rule set makes of a result's metrics: the outcome and its explanation."""
+
+    outcome: Outcome
+    evaluation: Evaluation
+    explanation: str
+    rule_set: RuleSet | None
+
+
+def judge(
+    *, rule_set: RuleSet | None, auto_reject_enabled: bool, metrics: Mapping[str, float]
+) -> Verdict:
+    """Apply `rule_set` (review when there is none or it cannot be used) to `metrics`."""
+    if rule_set is None:
+        return Verdict("review", Evaluation(holds=False, conditions=()), NO_ACTIVE_RULE, None)
+    try:
+        rule = compile_rule(rule_set.expression)
+    except RuleError as exc:  # a rule that a newer policy no longer accepts
+        explanation = f"Sent to human review: the active rule cannot be used ({exc})."
+        return Verdict("review", Evaluation(holds=False, conditions=()), explanation, rule_set)
+    evaluation = rule.evaluate(metrics)
+    outcome = decide_outcome(
+        holds=evaluation.holds, on_fail=rule_set.on_fail, auto_reject_enabled=auto_reject_enabled
+    )
+    explanation = explain_outcome(outcome, evaluation, on_fail=rule_set.on_fail)
+    return Verdict(outcome, evaluation, explanation, rule_set)
+
+
+def explain_correction(explanation: str, *, previous: str, outcome: str, version: int) -> str:
+    """A superseding decision's explanation: why it was decided again, then the usual text."""
+    return f"{_CORRECTED.format(version=version, previous=previous, outcome=outcome)} {explanation}"
 
 
 def decide_outcome(*, holds: bool, on_fail: str, auto_reject_enabled: bool) -> Outcome:

@@ -73,15 +73,37 @@ async def list_rule_sets(
 
 
 async def insert_decision(session: AsyncSession, values: dict[str, Any]) -> Decision | None:
-    """Insert a decision unless its result already has one; None when it did."""
+    """Insert a decision unless its result already has one of that version; None when it did."""
     stmt = (
         pg_insert(Decision)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=[Decision.result_id])
+        .on_conflict_do_nothing(index_elements=[Decision.result_id, Decision.version])
         .returning(Decision)
     )
     decision: Decision | None = await session.scalar(stmt)
     return decision
+
+
+async def latest_decision(session: AsyncSession, *, result_id: uuid.UUID) -> Decision | None:
+    """The result's current decision (highest version), locked until the transaction ends."""
+    decision: Decision | None = await session.scalar(
+        select(Decision)
+        .where(Decision.result_id == result_id)
+        .order_by(Decision.version.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return decision
+
+
+async def get_rule_set(
+    session: AsyncSession, *, rule_set_id: uuid.UUID, job_id: uuid.UUID
+) -> RuleSet | None:
+    """One of the job's rule sets (active or not) by id."""
+    rule_set: RuleSet | None = await session.scalar(
+        select(RuleSet).where(RuleSet.id == rule_set_id, RuleSet.job_id == job_id)
+    )
+    return rule_set
 
 
 async def get_decision(

@@ -10,7 +10,7 @@ from talentflow.common.auth import PrincipalDep
 from talentflow.common.dependencies import HrDep, SessionDep
 from talentflow.common.openapi import problems
 from talentflow.common.pagination import PaginationDep
-from talentflow.screening import service
+from talentflow.screening import decisions, service
 from talentflow.screening.outcomes import Outcome
 from talentflow.screening.schemas import (
     DecisionOut,
@@ -160,7 +160,7 @@ async def list_decisions(
     job_id: uuid.UUID | None = None,
     outcome: Outcome | None = None,
 ) -> DecisionPage:
-    decisions, total = await service.list_decisions(
+    found, total = await decisions.list_decisions(
         session,
         principal=principal,
         candidate_id=candidate_id,
@@ -170,7 +170,7 @@ async def list_decisions(
         offset=page.offset,
     )
     return DecisionPage.model_validate(
-        {"items": decisions, "total": total, "limit": page.limit, "offset": page.offset},
+        {"items": found, "total": total, "limit": page.limit, "offset": page.offset},
         from_attributes=True,
     )
 
@@ -186,5 +186,5 @@ async def list_decisions(
 async def get_decision(
     decision_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> DecisionOut:
-    decision = await service.get_decision(session, principal=principal, decision_id=decision_id)
+    decision = await decisions.get_decision(session, principal=principal, decision_id=decision_id)
     return DecisionOut.model_validate(decision)

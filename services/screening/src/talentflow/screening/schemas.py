@@ -93,6 +93,14 @@ class DecisionOut(BaseModel):
     id: uuid.UUID
     tenant_id: uuid.UUID
     result_id: uuid.UUID
+    version: int = Field(
+        description="The decision's version for its result: 1, then one more each time a "
+        "corrected result changed the outcome."
+    )
+    result_version: int = Field(description="The version of the interview result it evaluated.")
+    supersedes_id: uuid.UUID | None = Field(
+        description="The decision this one replaces (a correction changed the outcome)."
+    )
     candidate_id: uuid.UUID
     job_id: uuid.UUID
     outcome: Outcome

@@ -1,35 +1,21 @@
-"""Screening's use cases: jobs, versioned rule sets, rule previews and decisions."""
+"""Screening's use cases for jobs, versioned rule sets and rule previews (decisions.py decides)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentflow.common import audit, outbox
-from talentflow.common.auth import Principal, Role
-from talentflow.common.crypto import FieldCipher
-from talentflow.common.events import Envelope, InterviewResultReceived, ScreeningDecisionMade
 from talentflow.screening import repository
-from talentflow.screening.exceptions import (
-    DecisionNotFound,
-    InvalidRule,
-    JobNotFound,
-    ProhibitedRequirement,
-    ResultForUnknownJob,
-)
+from talentflow.screening.exceptions import InvalidRule, JobNotFound, ProhibitedRequirement
 from talentflow.screening.metrics import is_prohibited_metric, result_metrics
-from talentflow.screening.models import PLATFORM, Decision, Job, RuleSet
-from talentflow.screening.outcomes import NO_ACTIVE_RULE, Outcome, decide_outcome, explain_outcome
-from talentflow.screening.rules import Evaluation, Rule, RuleError, compile_rule
+from talentflow.screening.models import Job, RuleSet
+from talentflow.screening.outcomes import decide_outcome, explain_outcome
+from talentflow.screening.rules import Rule, RuleError, compile_rule
 from talentflow.screening.schemas import JobCreate, PreviewIn, PreviewOut
 
 log = logging.getLogger(__name__)
-
-SOURCE = "/screening"
-HR_ROLES = (Role.HR, Role.HR_ADMIN)
 
 
 def _compile(expression: str, *, field: str) -> Rule:
@@ -155,137 +141,3 @@ async def preview_rule(
         conditions=list(evaluation.conditions),
         explanation=explain_outcome(outcome, evaluation, on_fail=preview.on_fail),
     )
-
-
-async def decide(
-    session: AsyncSession, *, result: InterviewResultReceived, cipher: FieldCipher
-) -> Decision | None:
-    """Decide one interview result and enqueue ScreeningDecisionMade; None if already decided."""
-    job = await repository.get_job(session, job_id=result.job_id, tenant_id=result.tenant_id)
-    if job is None:
-        raise ResultForUnknownJob(
-            job_id=result.job_id, tenant_id=result.tenant_id, result_id=result.result_id
-        )
-    rule_set = job.active_rule
-    evaluation = Evaluation(holds=False, conditions=())
-    if rule_set is None:
-        outcome: Outcome = "review"
-        explanation = NO_ACTIVE_RULE
-    else:
-        try:
-            rule = compile_rule(rule_set.expression)
-        except RuleError as exc:  # a rule that a newer policy no longer accepts
-            outcome = "review"
-            explanation = f"Sent to human review: the active rule cannot be used ({exc})."
-        else:
-            evaluation = rule.evaluate(
-                result_metrics(
-                    competencies=result.competencies,
-                    counts=result.counts,
-                    overall=result.overall_score,
-                )
-            )
-            outcome = decide_outcome(
-                holds=evaluation.holds,
-                on_fail=rule_set.on_fail,
-                auto_reject_enabled=job.auto_reject_enabled,
-            )
-            explanation = explain_outcome(outcome, evaluation, on_fail=rule_set.on_fail)
-    decision = await repository.insert_decision(
-        session,
-        {
-            "id": uuid.uuid4(),
-            "tenant_id": result.tenant_id,
-            "result_id": result.result_id,
-            "candidate_id": result.candidate_id,
-            "job_id": job.id,
-            "outcome": outcome,
-            "rule_set_id": rule_set.id if rule_set else None,
-            "rule_version": rule_set.version if rule_set else None,
-            "conditions": [c.model_dump(mode="json") for c in evaluation.conditions],
-            "explanation": explanation,
-            "decided_at": datetime.now(UTC),
-        },
-    )
-    if decision is None:
-        log.info("result already decided", extra={"result_id": str(result.result_id)})
-        return None
-    event = ScreeningDecisionMade(
-        decision_id=decision.id,
-        result_id=decision.result_id,
-        tenant_id=decision.tenant_id,
-        candidate_id=decision.candidate_id,
-        candidate=result.candidate,
-        job_id=job.id,
-        job_title=job.title,
-        requirements=job.requirements,
-        outcome=outcome,
-        rule_set_id=decision.rule_set_id,
-        rule_version=decision.rule_version,
-        rule_expression=rule_set.expression if rule_set else None,
-        conditions=list(evaluation.conditions),
-        explanation=explanation,
-        decided_at=decision.decided_at,
-    )
-    envelope = Envelope(event=event, source=SOURCE, time=decision.decided_at)
-    await outbox.enqueue(session, PLATFORM.outbox, envelope, cipher=cipher)
-    log.info(
-        "decision made",
-        extra={"decision_id": str(decision.id), "job_id": str(job.id), "outcome": outcome},
-    )
-    return decision
-
-
-async def _audit_read(session: AsyncSession, principal: Principal, decision: Decision) -> None:
-    if principal.subject == decision.candidate_id:
-        return  # people reading their own data are not audited
-    await audit.record_access(
-        session,
-        PLATFORM.audit_log,
-        actor_id=str(principal.subject),
-        actor_roles=sorted(principal.roles),
-        tenant_id=decision.tenant_id,
-        subject_id=decision.candidate_id,
-        action="read",
-        resource=f"screening/decisions/{decision.id}",
-    )
-
-
-async def get_decision(
-    session: AsyncSession, *, principal: Principal, decision_id: uuid.UUID
-) -> Decision:
-    """A decision for HR of its tenant or the candidate it is about (audited for others)."""
-    decision = await repository.get_decision(
-        session, decision_id=decision_id, tenant_id=principal.tenant_id
-    )
-    if decision is None or not (
-        principal.has(*HR_ROLES) or principal.subject == decision.candidate_id
-    ):
-        raise DecisionNotFound(decision_id)
-    await _audit_read(session, principal, decision)
-    return decision
-
-
-async def list_decisions(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    candidate_id: uuid.UUID | None,
-    job_id: uuid.UUID | None,
-    outcome: Outcome | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[Decision], int]:
-    """A page of the tenant's decisions for HR; each one returned is audited."""
-    decisions, total = await repository.list_decisions(
-        session,
-        tenant_id=principal.tenant_id,
-        candidate_id=candidate_id,
-        job_id=job_id,
-        outcome=outcome,
-        limit=limit,
-        offset=offset,
-    )
-    for decision in decisions:
-        await _audit_read(session, principal, decision)
-    return decisions, total

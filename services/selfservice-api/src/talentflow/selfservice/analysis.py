@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from talentflow.selfservice.advice import advice_for
 from talentflow.selfservice.models import Decision, Report
@@ -15,6 +15,7 @@ from talentflow.selfservice.schemas import (
     EvidenceQuote,
     InterviewReport,
     JobRef,
+    Origin,
     ReportStatus,
 )
 
@@ -88,7 +89,7 @@ def build_report(
     if report is None:
         status = "awaiting_result"
     elif decision is None:
-        status = "awaiting_decision"
+        status = "historical" if report.origin == "import" else "awaiting_decision"
     source = report if report is not None else decision
     assert source is not None
     return InterviewReport(
@@ -104,4 +105,5 @@ def build_report(
         advice=advise(comparisons) if report is not None else [],
         report_url=report.report_url if report else None,
         version=report.version if report else None,
+        origin=cast(Origin, report.origin) if report else None,
     )

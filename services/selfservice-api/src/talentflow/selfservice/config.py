@@ -20,6 +20,9 @@ class Settings(ServiceSettings):
     notify_url: str = "http://127.0.0.1:8004"
     # Connect, read and write timeout of one call to an internal service.
     upstream_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # Read and write timeout of a streamed call (a bulk import of up to hundreds of MB, which
+    # ingest answers only once every row is stored); connecting still takes upstream_timeout_s.
+    upstream_streaming_timeout_s: float = Field(default=600.0, gt=0, le=3600)
 
 
 @lru_cache

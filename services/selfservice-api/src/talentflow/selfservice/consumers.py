@@ -6,17 +6,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentflow.common.consumer import Handler
 from talentflow.common.crypto import FieldCipher
-from talentflow.common.events import Envelope, InterviewResultReceived, ScreeningDecisionMade
+from talentflow.common.events import Envelope, InterviewResult, ScreeningDecisionMade
 from talentflow.selfservice import service
 from talentflow.selfservice.exceptions import UnexpectedEvent
 
 
 def result_handler(cipher: FieldCipher) -> Handler:
-    """`interview.results`: store the result and its candidate."""
+    """`interview.results`: store the result (received, corrected or imported) and its candidate."""
 
     async def handle(session: AsyncSession, envelope: Envelope) -> None:
         event = envelope.event
-        if not isinstance(event, InterviewResultReceived):
+        if not isinstance(event, InterviewResult):
             raise UnexpectedEvent(f"results consumer got {envelope.type}")
         await service.record_result(session, cipher=cipher, event=event)
 

@@ -45,3 +45,14 @@ class UpstreamUnavailable(Unavailable):
         kw.setdefault("headers", {"Retry-After": "5"})
         super().__init__(f"upstream {upstream} unavailable", **kw)
         self.upstream = upstream
+
+
+class RequestBodyIncomplete(ServiceError):
+    """The caller disconnected before its (streamed) request body was complete."""
+
+    status_code = 400
+    code = "request-body-incomplete"
+    title = "The request body broke off"
+
+    def __init__(self) -> None:
+        super().__init__("the request body ended before it was complete")

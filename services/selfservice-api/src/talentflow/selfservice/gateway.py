@@ -1,4 +1,5 @@
-"""Routes forwarded to the internal services, declared one by one so OpenAPI lists them.
+"""Routes forwarded to screening, analytics and notify, declared one by one so OpenAPI lists
+them (ingest's: gateway_ingest.py).
 
 The gateway authenticates the caller (401 here without a valid token); what the caller may
 do is decided by the internal service, which sees the same token.
@@ -7,14 +8,13 @@ do is decided by the internal service, which sees the same token.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from talentflow.common.auth import get_principal
-from talentflow.common.openapi import problems
 from talentflow.selfservice.dependencies import UpstreamsDep
-from talentflow.selfservice.openapi import passthrough
+from talentflow.selfservice.openapi import forwarded, json_body
 from talentflow.selfservice.proxy import forward
 
 router = APIRouter(prefix="/v1", tags=["hr"], dependencies=[Depends(get_principal)])
@@ -22,26 +22,8 @@ router = APIRouter(prefix="/v1", tags=["hr"], dependencies=[Depends(get_principa
 JobId = Annotated[uuid.UUID, Path(description="the job's id")]
 
 
-def _json_body(what: str) -> dict[str, Any]:
-    """`openapi_extra` of a forwarded route that takes a JSON body."""
-    return {
-        "requestBody": {
-            "required": True,
-            "description": f"{what}; validated by the internal service",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    }
-
-
-def _responses(
-    upstream: str, *, success: int = 200, path_params: bool = False
-) -> dict[int | str, dict[str, Any]]:
-    own = problems(401, 422) if path_params else problems(401)
-    return {**own, **passthrough(upstream, success=success)}
-
-
 @router.get(
-    "/jobs", summary="List jobs (screening)", response_model=None, responses=_responses("screening")
+    "/jobs", summary="List jobs (screening)", response_model=None, responses=forwarded("screening")
 )
 async def list_jobs(request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(request, upstreams=upstreams, upstream="screening", path="/v1/jobs")
@@ -52,8 +34,8 @@ async def list_jobs(request: Request, upstreams: UpstreamsDep) -> Response:
     summary="Create a job with its requirement profile (screening)",
     response_model=None,
     status_code=201,
-    responses=_responses("screening", success=201),
-    openapi_extra=_json_body("the job and its requirements"),
+    responses=forwarded("screening", success=201),
+    openapi_extra=json_body("the job and its requirements"),
 )
 async def create_job(request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(request, upstreams=upstreams, upstream="screening", path="/v1/jobs")
@@ -63,7 +45,7 @@ async def create_job(request: Request, upstreams: UpstreamsDep) -> Response:
     "/jobs/{job_id}",
     summary="One job (screening)",
     response_model=None,
-    responses=_responses("screening", path_params=True),
+    responses=forwarded("screening", path_params=True),
 )
 async def get_job(job_id: JobId, request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(
@@ -76,8 +58,8 @@ async def get_job(job_id: JobId, request: Request, upstreams: UpstreamsDep) -> R
     summary="Add a new version of a job's screening rules (screening)",
     response_model=None,
     status_code=201,
-    responses=_responses("screening", success=201, path_params=True),
-    openapi_extra=_json_body("the rule set"),
+    responses=forwarded("screening", success=201, path_params=True),
+    openapi_extra=json_body("the rule set"),
 )
 async def create_rule_set(job_id: JobId, request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(
@@ -86,32 +68,10 @@ async def create_rule_set(job_id: JobId, request: Request, upstreams: UpstreamsD
 
 
 @router.get(
-    "/vendors",
-    summary="List interview vendors (ingest)",
-    response_model=None,
-    responses=_responses("ingest"),
-)
-async def list_vendors(request: Request, upstreams: UpstreamsDep) -> Response:
-    return await forward(request, upstreams=upstreams, upstream="ingest", path="/v1/vendors")
-
-
-@router.post(
-    "/vendors",
-    summary="Register an interview vendor (ingest)",
-    response_model=None,
-    status_code=201,
-    responses=_responses("ingest", success=201),
-    openapi_extra=_json_body("the vendor"),
-)
-async def create_vendor(request: Request, upstreams: UpstreamsDep) -> Response:
-    return await forward(request, upstreams=upstreams, upstream="ingest", path="/v1/vendors")
-
-
-@router.get(
     "/reports/funnel",
     summary="Screening funnel report (analytics)",
     response_model=None,
-    responses=_responses("analytics"),
+    responses=forwarded("analytics"),
 )
 async def funnel_report(request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(
@@ -123,7 +83,7 @@ async def funnel_report(request: Request, upstreams: UpstreamsDep) -> Response:
     "/tasks",
     summary="HR tasks, such as candidates to review (notify)",
     response_model=None,
-    responses=_responses("notify"),
+    responses=forwarded("notify"),
 )
 async def list_tasks(request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(request, upstreams=upstreams, upstream="notify", path="/v1/tasks")

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from talentflow.common.app import install_platform
 from talentflow.common.events import INTERVIEW_RESULTS, SCREENING_DECISIONS
 from talentflow.common.runtime import ServiceRuntime
-from talentflow.selfservice import consumers, gateway, router
+from talentflow.selfservice import consumers, gateway, gateway_ingest, router
 from talentflow.selfservice.config import Settings, get_settings
 from talentflow.selfservice.models import PLATFORM
 from talentflow.selfservice.proxy import Upstreams, create_client
@@ -19,7 +19,7 @@ SERVICE = "selfservice"
 
 DESCRIPTION = """\
 The public REST gateway of Talentflow. Candidates and employees read their own interview
-reports (`me`); HR reads candidates and manages jobs, vendors and tasks (`hr`).
+reports (`me`); HR reads candidates and manages jobs, vendors, imports and tasks (`hr`).
 
 Every route needs `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json bodies.
 Routes marked with an internal service in their summary are forwarded to it unchanged,
@@ -67,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router.me)
     app.include_router(router.hr)
     app.include_router(gateway.router)
+    app.include_router(gateway_ingest.router)
     return app

@@ -59,6 +59,7 @@ class Report(Base):
     """One interview result of a candidate (the latest version ingest published)."""
 
     __tablename__ = "reports"
+    __table_args__ = (CheckConstraint("origin IN ('webhook', 'import')", name="origin"),)
 
     result_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     tenant_id: Mapped[uuid.UUID]
@@ -72,6 +73,8 @@ class Report(Base):
     evidence: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted JSON list of quotes
     report_url: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
+    # "webhook": a live interview; "import": a past one from a bulk import (never decided).
+    origin: Mapped[str] = mapped_column(String(10), server_default="webhook")
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

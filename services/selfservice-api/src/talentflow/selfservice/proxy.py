@@ -3,28 +3,43 @@
 The caller's bearer token and request id go along (the internal service checks the token
 itself); the upstream's status, body and content type come back unchanged. An upstream that
 cannot be reached or does not answer in time is a 503 problem naming it.
+
+`forward` reads the (small) body first; `forward_streaming` is for bodies too large to hold
+(bulk imports): the body goes upstream chunk by chunk as it arrives, chunked, and the answer
+comes back the same way, so the gateway never holds either in full.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Literal
 
 import httpx
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 
 from talentflow.common.app import REQUEST_ID_HEADER
 from talentflow.common.logging import correlation_id
 from talentflow.selfservice.config import Settings
-from talentflow.selfservice.exceptions import UpstreamUnavailable
+from talentflow.selfservice.exceptions import RequestBodyIncomplete, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 
 UpstreamName = Literal["ingest", "screening", "analytics", "notify"]
 
-# What travels to the upstream besides the request id; hop-by-hop headers never do.
-REQUEST_HEADERS = ("authorization", "content-type", "accept", "accept-language", "if-none-match")
+# What travels to the upstream besides the request id; hop-by-hop headers never do (nor
+# Content-Length: a streamed body goes chunked, a read one gets its own).
+REQUEST_HEADERS = (
+    "authorization",
+    "content-type",
+    "accept",
+    "accept-language",
+    "if-none-match",
+    "idempotency-key",
+)
 # What comes back; the gateway sets its own X-Request-ID, content length and encoding.
 RESPONSE_HEADERS = (
     "content-type",
@@ -40,9 +55,17 @@ RESPONSE_HEADERS = (
 class Upstreams:
     """The shared HTTP client (opened in the lifespan) and each internal service's base URL."""
 
-    def __init__(self, client: httpx.AsyncClient, urls: Mapping[UpstreamName, str]) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        urls: Mapping[UpstreamName, str],
+        *,
+        streaming_timeout: httpx.Timeout | None = None,
+    ) -> None:
         self.client = client
         self.urls = dict(urls)
+        # Streamed calls (bulk imports) send and wait for minutes, not seconds.
+        self.streaming_timeout = streaming_timeout or client.timeout
 
     @classmethod
     def from_settings(cls, client: httpx.AsyncClient, settings: Settings) -> Upstreams:
@@ -54,6 +77,9 @@ class Upstreams:
                 "analytics": settings.analytics_url,
                 "notify": settings.notify_url,
             },
+            streaming_timeout=httpx.Timeout(
+                settings.upstream_streaming_timeout_s, connect=settings.upstream_timeout_s
+            ),
         )
 
 
@@ -66,10 +92,10 @@ def create_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-async def forward(
-    request: Request, *, upstreams: Upstreams, upstream: UpstreamName, path: str
-) -> Response:
-    """Send the caller's request to `upstream` at `path`; return its answer unchanged."""
+def _target(
+    request: Request, upstreams: Upstreams, upstream: UpstreamName, path: str
+) -> tuple[str, dict[str, str]]:
+    """The upstream URL (with the caller's query string) and the headers that go along."""
     url = upstreams.urls[upstream].rstrip("/") + path
     if request.url.query:
         url += "?" + request.url.query
@@ -77,13 +103,73 @@ async def forward(
     request_id = correlation_id.get() or request.headers.get(REQUEST_ID_HEADER)
     if request_id:
         headers[REQUEST_ID_HEADER] = request_id
+    return url, headers
+
+
+def _passed_headers(answer: httpx.Response) -> dict[str, str]:
+    return {name: value for name in RESPONSE_HEADERS if (value := answer.headers.get(name))}
+
+
+def _unavailable(upstream: UpstreamName, exc: Exception) -> UpstreamUnavailable:
+    log.warning("upstream unavailable", extra={"upstream": upstream, "error": type(exc).__name__})
+    return UpstreamUnavailable(upstream)
+
+
+async def forward(
+    request: Request, *, upstreams: Upstreams, upstream: UpstreamName, path: str
+) -> Response:
+    """Send the caller's request to `upstream` at `path`; return its answer unchanged."""
+    url, headers = _target(request, upstreams, upstream, path)
     body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
     try:
         answer = await upstreams.client.request(request.method, url, headers=headers, content=body)
     except httpx.TransportError as exc:
-        log.warning(
-            "upstream unavailable", extra={"upstream": upstream, "error": type(exc).__name__}
-        )
-        raise UpstreamUnavailable(upstream) from exc
-    passed = {name: value for name in RESPONSE_HEADERS if (value := answer.headers.get(name))}
-    return Response(content=answer.content, status_code=answer.status_code, headers=passed)
+        raise _unavailable(upstream, exc) from exc
+    return Response(
+        content=answer.content, status_code=answer.status_code, headers=_passed_headers(answer)
+    )
+
+
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream():
+        if chunk:
+            yield chunk
+
+
+async def forward_streaming(
+    request: Request, *, upstreams: Upstreams, upstream: UpstreamName, path: str
+) -> Response:
+    """Like `forward`, but the body streams to `upstream` as it arrives (chunked) and the
+    answer streams back: memory stays flat however large either is."""
+    url, headers = _target(request, upstreams, upstream, path)
+    outgoing = upstreams.client.build_request(
+        request.method,
+        url,
+        headers=headers,
+        content=_body(request),
+        timeout=upstreams.streaming_timeout,
+    )
+    try:
+        answer = await upstreams.client.send(outgoing, stream=True)
+    except ClientDisconnect as exc:
+        # The caller went away mid-body; the upstream saw the body break off too.
+        log.info("caller disconnected while streaming", extra={"upstream": upstream})
+        raise RequestBodyIncomplete() from exc
+    except httpx.TransportError as exc:
+        raise _unavailable(upstream, exc) from exc
+    return StreamingResponse(
+        _relay(answer),
+        status_code=answer.status_code,
+        headers=_passed_headers(answer),
+        # Closing twice is harmless; between them, every way a response can end is covered.
+        background=BackgroundTask(answer.aclose),
+    )
+
+
+async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
+    """The upstream's answer, chunk by chunk; its connection goes back to the pool at the end."""
+    try:
+        async for chunk in answer.aiter_bytes():
+            yield chunk
+    finally:
+        await answer.aclose()

@@ -12,7 +12,8 @@ from talentflow.common.pagination import Page
 from talentflow.selfservice.models import PersonKind
 
 Outcome = Literal["advance", "reject", "review"]
-ReportStatus = Literal["complete", "awaiting_decision", "awaiting_result"]
+ReportStatus = Literal["complete", "awaiting_decision", "awaiting_result", "historical"]
+Origin = Literal["webhook", "import"]
 
 
 class Schema(BaseModel):
@@ -87,7 +88,9 @@ class InterviewReport(Schema):
     result_id: uuid.UUID
     status: ReportStatus = Field(
         description="complete; awaiting_decision (no screening decision yet); "
-        "awaiting_result (the decision arrived before the interview result)"
+        "awaiting_result (the decision arrived before the interview result); historical (a "
+        "past interview imported from the tenant's earlier system: never screened here, so "
+        "no decision will come)"
     )
     job: JobRef
     interviewed_at: datetime | None
@@ -95,10 +98,20 @@ class InterviewReport(Schema):
     competencies: list[CompetencyComparison]
     counts: dict[str, int]
     evidence: list[EvidenceQuote]
-    decision: DecisionView | None
+    decision: DecisionView | None = Field(
+        description="the result's latest screening decision (a decision made again after a "
+        "correction replaces the earlier one and says so in its explanation)"
+    )
     advice: list[Advice]
     report_url: str | None
-    version: int | None
+    version: int | None = Field(
+        description="the result's version: 1, higher after the vendor corrected it (the "
+        "report always shows the latest); null until the result has arrived"
+    )
+    origin: Origin | None = Field(
+        description="webhook (a live interview) or import (a past one); null until the "
+        "result has arrived"
+    )
 
 
 class CandidateSummary(Schema):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentflow.common.audit import record_access
 from talentflow.common.auth import Principal
 from talentflow.common.crypto import FieldCipher, SubjectErased
-from talentflow.common.events import InterviewResultReceived, ScreeningDecisionMade
+from talentflow.common.events import InterviewResult, ScreeningDecisionMade
 from talentflow.selfservice import repository
 from talentflow.selfservice.analysis import build_report
 from talentflow.selfservice.exceptions import (
@@ -55,9 +55,12 @@ async def upsert_person(
 
 
 async def record_result(
-    session: AsyncSession, *, cipher: FieldCipher, event: InterviewResultReceived
+    session: AsyncSession, *, cipher: FieldCipher, event: InterviewResult
 ) -> None:
-    """Store an interview result and its candidate's contact (personal data encrypted)."""
+    """Store an interview result and its candidate's contact (personal data encrypted).
+
+    A correction (higher `version`) replaces the stored result; an older version changes nothing.
+    """
     await _upsert_candidate(session, cipher, event)
     evidence = [quote.model_dump(mode="json") for quote in event.evidence]
     stored = await repository.upsert_report(
@@ -75,6 +78,7 @@ async def record_result(
             "evidence": await cipher.encrypt_json(session, event.candidate_id, evidence),
             "report_url": event.report_url,
             "version": event.version,
+            "origin": event.origin,
         },
     )
     if not stored:
@@ -110,7 +114,7 @@ async def record_decision(
 async def _upsert_candidate(
     session: AsyncSession,
     cipher: FieldCipher,
-    event: InterviewResultReceived | ScreeningDecisionMade,
+    event: InterviewResult | ScreeningDecisionMade,
 ) -> None:
     contact = event.candidate
     await upsert_person(
