@@ -148,6 +148,40 @@ class TestDecisionsConsumer:
         )
         assert (task.kind, task.status, task.completed_by) == ("review_candidate", "open", None)
 
+    async def test_a_later_decision_supersedes_the_open_review_task(
+        self,
+        running: Any,
+        smtp: Any,
+        publish: Publish,
+        make_decision: Any,
+        wait_until: Any,
+        sessionmaker: Sessions,
+    ) -> None:
+        review = make_decision(outcome="review", email="grace@example.com")
+        same = {k: getattr(review, k) for k in ("tenant_id", "candidate_id", "job_id", "result_id")}
+        other_job = make_decision(
+            outcome="review",
+            email="grace@example.com",
+            **{**same, "job_id": uuid.uuid4(), "result_id": uuid.uuid4()},
+        )
+        advance = make_decision(outcome="advance", email="grace@example.com", **same)
+        for event in (review, other_job, advance):
+            await publish(envelope(event))
+        await wait_until(lambda: running.consumer_stats.handled >= 3, what="three decisions")
+
+        async with sessionmaker() as session:
+            tasks = {
+                t.decision_id: t
+                for t in await session.scalars(
+                    select(HrTask).where(HrTask.candidate_id == review.candidate_id)
+                )
+            }
+        assert tasks[review.decision_id].status == "superseded"
+        assert tasks[review.decision_id].completed_at is not None
+        assert tasks[other_job.decision_id].status == "open"  # another job: still to review
+        assert advance.decision_id not in tasks
+        assert len(smtp.to("grace@example.com")) == 3
+
     async def test_the_recipient_is_stored_only_encrypted(
         self,
         running: Any,

@@ -49,6 +49,8 @@ class TaskKind(StrEnum):
 class TaskStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
+    # A later decision about the same candidate and job replaced the one the task was for.
+    SUPERSEDED = "superseded"
 
 
 def _values(enum: type[StrEnum]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +57,29 @@ async def list_deliveries(
         .offset(offset)
     )
     return rows.all(), int(total or 0)
+
+
+async def supersede_open_tasks(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    job_id: uuid.UUID,
+    decision_id: uuid.UUID,
+) -> int:
+    """Close the open tasks of earlier decisions about this candidate and job; how many."""
+    result = await session.execute(
+        update(HrTask)
+        .where(
+            HrTask.tenant_id == tenant_id,
+            HrTask.candidate_id == candidate_id,
+            HrTask.job_id == job_id,
+            HrTask.decision_id != decision_id,
+            HrTask.status == TaskStatus.OPEN.value,
+        )
+        .values(status=TaskStatus.SUPERSEDED.value, completed_at=func.now())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def add_review_task(

@@ -30,7 +30,20 @@ INVALID_EMAIL = "invalid email address"
 async def notify_decision(
     session: AsyncSession, *, event: ScreeningDecisionMade, cipher: FieldCipher, mailer: Mailer
 ) -> Delivery:
-    """Email the candidate about a decision unless already sent; open a task for a review."""
+    """Email the candidate about a decision unless already sent; open a task for a review.
+
+    A decision replaces the earlier ones about the same candidate and job (a corrected result
+    screened again): their open review tasks are closed as superseded.
+    """
+    superseded = await repository.supersede_open_tasks(
+        session,
+        tenant_id=event.tenant_id,
+        candidate_id=event.candidate_id,
+        job_id=event.job_id,
+        decision_id=event.decision_id,
+    )
+    if superseded:
+        log.info("review tasks superseded", extra={"count": superseded})
     if event.outcome == "review":
         await repository.add_review_task(
             session,
