@@ -38,7 +38,7 @@ from talentflow.devstack.testing import (
     migrated_database,
     rolled_back_session,
     running_app,
-    test_settings_env,
+    service_settings_env,
     unique_name,
 )
 
@@ -82,7 +82,7 @@ def tenant_id() -> uuid.UUID:
 
 @pytest.fixture(scope="session")
 def settings(analytics_database_url: str, kafka: tuple[str, bool]) -> Settings:
-    return Settings(**test_settings_env(database_url=analytics_database_url, kafka=kafka))
+    return Settings(**service_settings_env(database_url=analytics_database_url, kafka=kafka))
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from talentflow.common.events.codec import decode
 from talentflow.devstack.testing import (
     migrated_database,
     running_app,
-    test_settings_env,
+    service_settings_env,
     unique_name,
 )
 from talentflow.ingest.config import Settings
@@ -55,7 +55,7 @@ async def db(ingest_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def settings(ingest_database_url: str, kafka: tuple[str, bool]) -> Settings:
-    return Settings(**test_settings_env(database_url=ingest_database_url, kafka=kafka))
+    return Settings(**service_settings_env(database_url=ingest_database_url, kafka=kafka))
 
 
 @pytest.fixture

@@ -45,7 +45,13 @@ class TestOpenApi:
             ("PATCH", "/v1/vendors/{vendor_id}"),
             ("POST", "/v1/vendors/{vendor_id}/secrets"),
             ("DELETE", "/v1/vendors/{vendor_id}/secrets/{secret_id}"),
+            ("POST", "/v1/vendors/{vendor_id}/dry-run"),
+            ("POST", "/v1/mappings/dry-run"),
             ("GET", "/v1/results/{result_id}"),
+            ("POST", "/v1/imports"),
+            ("GET", "/v1/imports"),
+            ("GET", "/v1/imports/{import_id}"),
+            ("GET", "/v1/imports/{import_id}/errors"),
         }
         assert all(op.get("summary") for op in operations.values())
 

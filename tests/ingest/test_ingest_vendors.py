@@ -180,3 +180,102 @@ class TestTenantSettings:
 
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == ["biometrics_policy"]
+
+
+class TestVendorFormatSettings:
+    async def test_a_vendor_is_talentflow_v1_on_0_100_unless_told(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+
+        shown = (await h.client.get(f"/v1/vendors/{vendor_id}", headers=h.auth(tenant))).json()
+
+        assert (shown["format"], shown["score_scale"], shown["mapping"]) == (
+            "talentflow.v1",
+            "0-100",
+            None,
+        )
+
+    async def test_created_with_a_built_in_format_and_its_scale(self, h) -> None:
+        tenant = await h.tenant()
+
+        response = await h.client.post(
+            "/v1/vendors",
+            json={"name": "HR Open vendor", "format": "hr-open.v1", "score_scale": "1-5"},
+            headers=h.auth(tenant),
+        )
+
+        assert response.status_code == 201
+        (row,) = await h.rows(
+            "SELECT format, score_scale, mapping, mapping_version FROM ingest.vendors "
+            "WHERE id = :v",
+            v=uuid.UUID(response.json()["id"]),
+        )
+        assert row == {
+            "format": "hr-open.v1",
+            "score_scale": "1-5",
+            "mapping": None,
+            "mapping_version": 0,
+        }
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"format": "talentflow.v1", "score_scale": "1-5"}, "score_scale"),
+            ({"format": "mapping.v1"}, "mapping"),
+            ({"format": "ai-interview.v1", "score_scale": "1-7"}, "score_scale"),
+            ({"format": "xml.v1"}, "format"),
+        ],
+    )
+    async def test_settings_that_do_not_fit_are_422(self, h, body: dict, field: str) -> None:
+        response = await h.client.post(
+            "/v1/vendors", json={"name": "X", **body}, headers=h.auth(uuid.uuid4())
+        )
+
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+
+    async def test_patch_changes_format_and_scale(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+        path = f"/v1/vendors/{vendor_id}"
+
+        changed = await h.client.patch(
+            path, json={"format": "ai-interview.v1", "score_scale": "0-10"}, headers=h.auth(tenant)
+        )
+        back = await h.client.patch(path, json={"format": "talentflow.v1"}, headers=h.auth(tenant))
+
+        assert changed.status_code == 200
+        assert (changed.json()["format"], changed.json()["score_scale"]) == (
+            "ai-interview.v1",
+            "0-10",
+        )
+        assert (back.json()["format"], back.json()["score_scale"]) == ("talentflow.v1", "0-100")
+
+    async def test_patch_a_mapping_onto_a_built_in_format_is_422(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+        mapping = {
+            "fields": {
+                "result_id": "id",
+                "job_id": "job",
+                "candidate": {"external_id": "who"},
+                "interviewed_at": "at",
+            }
+        }
+
+        refused = await h.client.patch(
+            f"/v1/vendors/{vendor_id}", json={"mapping": mapping}, headers=h.auth(tenant)
+        )
+        switched = await h.client.patch(
+            f"/v1/vendors/{vendor_id}",
+            json={"format": "mapping.v1", "mapping": mapping},
+            headers=h.auth(tenant),
+        )
+        dropped = await h.client.patch(
+            f"/v1/vendors/{vendor_id}", json={"format": "hr-open.v1"}, headers=h.auth(tenant)
+        )
+
+        assert refused.status_code == 422
+        assert [e["field"] for e in refused.json()["errors"]] == ["mapping"]
+        assert switched.status_code == 200 and switched.json()["mapping_version"] == 1
+        assert dropped.json()["mapping"] is None and dropped.json()["mapping_version"] == 2

@@ -37,7 +37,7 @@ from talentflow.devstack.testing import (
     migrated_database,
     running_app,
     send_envelopes,
-    test_settings_env,
+    service_settings_env,
     unique_name,
 )
 from talentflow.notify.config import Settings
@@ -161,7 +161,7 @@ def make_settings(
     notify_database_url: str, kafka: tuple[str, bool], prefix: str
 ) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        values = test_settings_env(
+        values = service_settings_env(
             database_url=notify_database_url, kafka=kafka, topic_prefix=prefix
         )
         values.update(overrides)

@@ -19,7 +19,7 @@ from talentflow.common.outbox import pending_count
 from talentflow.devstack.testing import (
     migrated_database,
     running_app,
-    test_settings_env,
+    service_settings_env,
     unique_name,
 )
 from talentflow.screening.config import Settings
@@ -54,7 +54,7 @@ def topic_prefix() -> str:
 
 @pytest.fixture
 def settings(screening_database_url: str, kafka: tuple[str, bool], topic_prefix: str) -> Settings:
-    env = test_settings_env(
+    env = service_settings_env(
         database_url=screening_database_url, kafka=kafka, topic_prefix=topic_prefix
     )
     return Settings(**env)

@@ -35,7 +35,7 @@ from talentflow.devstack.testing import (
     migrated_database,
     running_app,
     send_envelopes,
-    test_settings_env,
+    service_settings_env,
     unique_name,
 )
 from talentflow.selfservice import service
@@ -61,7 +61,7 @@ def settings(
 ) -> Settings:
     """Per test: its own topic prefix; consumers only for tests marked `consumers`
     (joining a group takes the broker seconds, and most tests fill the read model directly)."""
-    env = test_settings_env(database_url=selfservice_database, kafka=kafka)
+    env = service_settings_env(database_url=selfservice_database, kafka=kafka)
     run_consumers = request.node.get_closest_marker("consumers") is not None
     return Settings(**env, upstream_timeout_s=2.0, run_consumers=run_consumers)
 

@@ -26,6 +26,7 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -123,6 +126,24 @@ class _CachedKey:
     loaded_at: float
 
 
+class SubjectKeys:
+    """Data keys of some subjects, from `FieldCipher.data_keys`."""
+
+    def __init__(self, aeads: dict[uuid.UUID, AESGCM]) -> None:
+        self._aeads = aeads
+
+    def __contains__(self, subject_id: object) -> bool:
+        return subject_id in self._aeads
+
+    def __or__(self, other: SubjectKeys) -> SubjectKeys:
+        return SubjectKeys({**self._aeads, **other._aeads})
+
+    def encrypt(self, subject_id: uuid.UUID, plaintext: str | bytes) -> bytes:
+        """Encrypt for the subject (KeyError if their key is not among these)."""
+        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
+        return _seal_with(self._aeads[subject_id], data, _FIELD_AAD + subject_id.bytes)
+
+
 class FieldCipher:
     """Encrypts and decrypts personal fields with the data key of their subject.
 
@@ -147,6 +168,20 @@ class FieldCipher:
         self._max_cached = max_cached_keys
         self._ttl = cache_ttl
         self._cache: OrderedDict[uuid.UUID, _CachedKey] = OrderedDict()
+        table = subject_keys.fullname  # our own metadata's name: no injection below
+        self._sql_select = (
+            f"SELECT subject_id, wrapped_key FROM {table} WHERE subject_id = ANY($1::uuid[])"  # noqa: S608
+        )
+        # The keys inserted now (created) and those that were there (not visible to the
+        # insert's snapshot: a row committed meanwhile by another transaction is in neither).
+        self._sql_keys = (
+            f"WITH new AS (INSERT INTO {table} (subject_id, wrapped_key)"  # noqa: S608
+            " SELECT * FROM unnest($1::uuid[], $2::bytea[])"
+            " ON CONFLICT (subject_id) DO NOTHING RETURNING subject_id, wrapped_key)"
+            " SELECT subject_id, wrapped_key, true FROM new"
+            f" UNION ALL SELECT subject_id, wrapped_key, false FROM {table}"
+            " WHERE subject_id = ANY($1::uuid[])"
+        )
 
     async def encrypt(
         self, session: AsyncSession, subject_id: uuid.UUID, plaintext: str | bytes
@@ -158,6 +193,80 @@ class FieldCipher:
             wrapped = await self._create_key(session, subject_id)
         aead = self._aead_for(subject_id, wrapped)
         return _seal_with(aead, data, _FIELD_AAD + subject_id.bytes)
+
+    async def encrypt_many(
+        self, session: AsyncSession, items: Sequence[tuple[uuid.UUID, str | bytes]]
+    ) -> list[bytes]:
+        """Encrypt each (subject, plaintext) pair, in order, with `data_keys` of them all."""
+        keys = await self.data_keys(session, {subject for subject, _ in items})
+        return [keys.encrypt(subject, plaintext) for subject, plaintext in items]
+
+    async def data_keys(
+        self, session: AsyncSession | DriverConnection, subject_ids: Collection[uuid.UUID]
+    ) -> SubjectKeys:
+        """The subjects' data keys as stored now, the missing ones created: one statement for
+        the whole batch (like `encrypt`, always checked against the database). Use them in
+        the same transaction only (`session`, or the driver connection of one)."""
+        if not subject_ids:
+            return SubjectKeys({})
+        conn = await driver_connection(session)
+        ordered = sorted(subject_ids)  # concurrent batches wait on each other's keys in order
+        fresh = {subject: AESGCM.generate_key(bit_length=KEY_BYTES * 8) for subject in ordered}
+        wrapped = [
+            _seal_with(self._wrapper, fresh[subject], _WRAP_AAD + subject.bytes)
+            for subject in ordered
+        ]
+        with driver_errors():
+            rows = await conn.fetch(self._sql_keys, ordered, wrapped)
+        aeads: dict[uuid.UUID, AESGCM] = {}
+        for row in rows:
+            subject, stored, created = row[0], row[1], row[2]
+            if created:
+                aeads[subject] = AESGCM(fresh[subject])
+                self._remember(subject, stored, aeads[subject])
+            else:
+                aeads[subject] = self._aead_for(subject, stored)
+        lost = set(ordered) - aeads.keys()
+        if lost:
+            # Created by concurrent transactions that committed after this statement began.
+            for subject, stored in (await self._select_many(conn, lost)).items():
+                aeads[subject] = self._aead_for(subject, stored)
+            if lost - aeads.keys():
+                raise RuntimeError("subject key vanished right after it was created")
+        return SubjectKeys(aeads)
+
+    async def decrypt_many(
+        self, session: AsyncSession, items: Sequence[tuple[uuid.UUID, bytes]]
+    ) -> list[bytes | None]:
+        """Decrypt each (subject, token) pair, in order; None where the subject is erased.
+
+        Keys missing from the cache are read in one statement. DecryptionError as `decrypt`.
+        """
+        aeads: dict[uuid.UUID, AESGCM] = {}
+        for subject in {subject for subject, _ in items}:
+            cached = self._cache_get(subject)
+            if cached is not None:
+                aeads[subject] = cached.aead
+        missing = {subject for subject, _ in items} - aeads.keys()
+        if missing:
+            for subject, wrapped in (await self._select_many(session, missing)).items():
+                aeads[subject] = self._aead_for(subject, wrapped)
+        out: list[bytes | None] = []
+        for subject, token in items:
+            aead = aeads.get(subject)
+            if aead is None:
+                out.append(None)
+                continue
+            try:
+                out.append(_open_with(aead, token, _FIELD_AAD + subject.bytes))
+            except InvalidTag:
+                # A stale cache entry (key recreated elsewhere): fall back to the database.
+                self._cache.pop(subject, None)
+                try:
+                    out.append(await self.decrypt(session, subject, token))
+                except SubjectErased:
+                    out.append(None)
+        return out
 
     async def decrypt(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> bytes:
         """Decrypt the subject's token; SubjectErased once their key is gone."""
@@ -222,6 +331,14 @@ class FieldCipher:
             raise RuntimeError("subject key vanished right after it was created")
         return stored
 
+    async def _select_many(
+        self, session: AsyncSession | DriverConnection, subject_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, bytes]:
+        conn = await driver_connection(session)
+        with driver_errors():
+            rows = await conn.fetch(self._sql_select, sorted(subject_ids))
+        return {row[0]: row[1] for row in rows}
+
     def _aead_for(self, subject_id: uuid.UUID, wrapped: bytes) -> AESGCM:
         """Return the unwrapped key, from the cache when it still matches the stored row."""
         cached = self._cache.get(subject_id)
@@ -229,12 +346,15 @@ class FieldCipher:
             aead = cached.aead
         else:
             aead = self._unwrap(subject_id, wrapped)
+        self._remember(subject_id, wrapped, aead)
+        return aead
+
+    def _remember(self, subject_id: uuid.UUID, wrapped: bytes, aead: AESGCM) -> None:
         # The row was just read, so the entry is fresh again.
         self._cache[subject_id] = _CachedKey(wrapped, aead, time.monotonic())
         self._cache.move_to_end(subject_id)
         while len(self._cache) > self._max_cached:
             self._cache.popitem(last=False)
-        return aead
 
     def _unwrap(self, subject_id: uuid.UUID, wrapped: bytes) -> AESGCM:
         try:

@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from talentflow.common.crypto import FieldCipher, SubjectErased
+from talentflow.common.crypto import FieldCipher, SubjectKeys
+from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
 from talentflow.common.events.base import Envelope
 from talentflow.common.events.codec import KafkaRecord, encode_parts
 
 log = logging.getLogger(__name__)
+
+_CHUNK = 50  # rows the relay encodes and sends between two chances for other tasks to run
 
 
 async def enqueue(
@@ -57,6 +64,93 @@ async def enqueue(
     )
 
 
+async def enqueue_many(
+    session: AsyncSession | DriverConnection,
+    outbox: Table,
+    envelopes: Sequence[Envelope],
+    *,
+    cipher: FieldCipher | None = None,
+    keys: SubjectKeys | None = None,
+) -> None:
+    """`enqueue` for many envelopes at once: one statement, rows (and ids) in the given order,
+    the payloads about people encrypted in one batch (with `keys` where they hold the
+    subject's key, read in this transaction; else with `cipher`)."""
+    if not envelopes:
+        return
+    if cipher is not None:
+        subjects = {e.event.subject_id() for e in envelopes} - {None}
+        missing = {s for s in subjects if s is not None and (keys is None or s not in keys)}
+        if missing:
+            more = await cipher.data_keys(session, missing)
+            keys = more if keys is None else keys | more
+    await insert_rows(session, outbox, outbox_rows(envelopes, keys=keys))
+
+
+def outbox_rows(envelopes: Sequence[Envelope], *, keys: SubjectKeys | None) -> dict[str, list[Any]]:
+    """The outbox rows of `envelopes`, column by column, for `insert_rows` (or a statement of
+    one's own); payloads about a person encrypted with their key from `keys` (KeyError if it
+    is not there), plain JSON when `keys` is None."""
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "event_id",
+            "topic",
+            "key",
+            "event_type",
+            "source",
+            "subject",
+            "occurred_at",
+            "subject_id",
+            "payload",
+        )
+    }
+    for envelope in envelopes:
+        event = envelope.event
+        subject_id = event.subject_id() if keys is not None else None
+        payload = event.model_dump_json().encode()
+        row = (
+            envelope.id,
+            event.topic,
+            envelope.key or event.partition_key(),
+            event.event_type,
+            envelope.source,
+            envelope.subject or event.subject(),
+            envelope.time,
+            subject_id,
+            payload if subject_id is None or keys is None else keys.encrypt(subject_id, payload),
+        )
+        for values, value in zip(columns.values(), row, strict=True):
+            values.append(value)
+    return columns
+
+
+async def insert_rows(
+    session: AsyncSession | DriverConnection, table: Table, columns: dict[str, list[Any]]
+) -> None:
+    """Insert rows given column by column ({column: [value per row]}) in the session's
+    transaction: one statement, `INSERT ... SELECT * FROM unnest($1::type[], ...)`, rows in
+    the lists' order, values passed to the driver as they are (JSON columns take JSON text).
+
+    A general helper (it belongs in talentflow.common.db)."""
+    conn = await driver_connection(session)
+    with driver_errors():
+        await conn.execute(unnest_insert_sql(table, tuple(columns)), *columns.values())
+
+
+@functools.cache
+def unnest_insert_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
+    """`INSERT INTO table (columns) SELECT * FROM unnest($first::type[], ...)`."""
+    arrays = ", ".join(
+        f"${i}::{table.c[name].type.compile(dialect=_POSTGRESQL)}[]"
+        for i, name in enumerate(columns, start=first)
+    )
+    names = ", ".join(f'"{name}"' for name in columns)
+    return f"INSERT INTO {table.fullname} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
 @dataclass
 class RelayStats:
     published: int = 0
@@ -78,6 +172,7 @@ class OutboxRelay:
         poll_interval: float = 0.1,
         retention: timedelta = timedelta(days=14),
         topic_prefix: str = "",
+        gather_s: float = 0.05,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = outbox
@@ -87,6 +182,16 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._retention = retention
         self._topic_prefix = topic_prefix
+        self._gather_s = gather_s
+        table = outbox.fullname  # our own metadata's name: no injection below
+        columns = "id, event_id, topic, key, event_type, source, subject, occurred_at, subject_id"
+        pending = "published_at IS NULL AND discarded_reason IS NULL ORDER BY id"
+        locked = "LIMIT $1 FOR UPDATE SKIP LOCKED"  # replicas' relays share the work
+        self._sql_pending = f"SELECT {columns}, payload FROM {table} WHERE {pending} {locked}"  # noqa: S608
+        self._sql_published = f"UPDATE {table} SET published_at = $2 WHERE id = ANY($1::bigint[])"  # noqa: S608
+        self._sql_discarded = (
+            f"UPDATE {table} SET discarded_reason = $2 WHERE id = ANY($1::bigint[])"  # noqa: S608
+        )
         self._wake = asyncio.Event()
         self._stopping = False
         self.stats = RelayStats()
@@ -103,8 +208,11 @@ class OutboxRelay:
         """Publish until stopped; back off on broker or database errors, never give up."""
         backoff = self._poll_interval
         last_purge = datetime.min.replace(tzinfo=UTC)
+        loop = asyncio.get_running_loop()
+        last_batch = 0.0
         while not self._stopping:
             try:
+                last_batch = loop.time()
                 published = await self.publish_batch()
                 backoff = self._poll_interval
                 now = datetime.now(UTC)
@@ -122,72 +230,75 @@ class OutboxRelay:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+            # Let rows gather: a batch per commit costs a transaction and a produce request
+            # for a handful of rows (events wait at most `gather_s` for company).
+            await asyncio.sleep(max(0.0, self._gather_s - (loop.time() - last_batch)))
 
     async def publish_batch(self) -> int:
         """Publish one batch of pending rows; return how many were published."""
-        table = self._outbox
         async with self._sessionmaker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(table)
-                    .where(table.c.published_at.is_(None), table.c.discarded_reason.is_(None))
-                    .order_by(table.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            db = await driver_connection(session)
+            with driver_errors():
+                rows = await db.fetch(self._sql_pending, self._batch_size)
             if not rows:
                 return 0
             sent_ids: list[int] = []
             discarded_ids: list[int] = []
             futures = []
-            for row in rows:
-                try:
-                    record = await self._record(session, row)
-                except SubjectErased:
-                    discarded_ids.append(row.id)
-                    continue
-                futures.append(
-                    await self._producer.send(
-                        self._topic_prefix + row.topic,
-                        value=record.value,
-                        key=record.key,
-                        headers=record.headers,
+            for start in range(0, len(rows), _CHUNK):
+                chunk = rows[start : start + _CHUNK]
+                for row, record in zip(chunk, await self._records(session, chunk), strict=True):
+                    if record is None:
+                        discarded_ids.append(row["id"])
+                        continue
+                    futures.append(
+                        await self._producer.send(
+                            self._topic_prefix + row["topic"],
+                            value=record.value,
+                            key=record.key,
+                            headers=record.headers,
+                        )
                     )
-                )
-                sent_ids.append(row.id)
+                    sent_ids.append(row["id"])
+                await asyncio.sleep(0)  # a big batch must not hold up the other tasks
             await asyncio.gather(*futures)
-            now = datetime.now(UTC)
-            if sent_ids:
-                await session.execute(
-                    update(table).where(table.c.id.in_(sent_ids)).values(published_at=now)
-                )
-            if discarded_ids:
-                await session.execute(
-                    update(table)
-                    .where(table.c.id.in_(discarded_ids))
-                    .values(discarded_reason="subject erased")
-                )
+            with driver_errors():
+                if sent_ids:
+                    await db.execute(self._sql_published, sent_ids, datetime.now(UTC))
+                if discarded_ids:
+                    await db.execute(self._sql_discarded, discarded_ids, "subject erased")
         self.stats.published += len(sent_ids)
         self.stats.discarded += len(discarded_ids)
         return len(sent_ids)
 
-    async def _record(self, session: AsyncSession, row: object) -> KafkaRecord:
-        payload: bytes = row.payload  # type: ignore[attr-defined]
-        subject_id = row.subject_id  # type: ignore[attr-defined]
-        if subject_id is not None:
+    async def _records(
+        self, session: AsyncSession, rows: Sequence[Any]
+    ) -> list[KafkaRecord | None]:
+        """The Kafka records of `rows`, decrypted in one batch; None for an erased subject."""
+        payloads: list[bytes | None] = [row["payload"] for row in rows]
+        personal = [i for i, row in enumerate(rows) if row["subject_id"] is not None]
+        if personal:
             if self._cipher is None:
                 raise RuntimeError("outbox row is encrypted but the relay has no cipher")
-            payload = await self._cipher.decrypt(session, subject_id, payload)
-        return encode_parts(
-            event_id=str(row.event_id),  # type: ignore[attr-defined]
-            event_type=row.event_type,  # type: ignore[attr-defined]
-            source=row.source,  # type: ignore[attr-defined]
-            time=row.occurred_at,  # type: ignore[attr-defined]
-            subject=row.subject,  # type: ignore[attr-defined]
-            key=row.key,  # type: ignore[attr-defined]
-            payload=payload,
-        )
+            clear = await self._cipher.decrypt_many(
+                session, [(rows[i]["subject_id"], rows[i]["payload"]) for i in personal]
+            )
+            for i, payload in zip(personal, clear, strict=True):
+                payloads[i] = payload
+        return [
+            None
+            if payload is None
+            else encode_parts(
+                event_id=str(row["event_id"]),
+                event_type=row["event_type"],
+                source=row["source"],
+                time=row["occurred_at"],
+                subject=row["subject"],
+                key=row["key"],
+                payload=payload,
+            )
+            for row, payload in zip(rows, payloads, strict=True)
+        ]
 
     async def purge(self, *, before: datetime) -> int:
         """Delete published or discarded rows older than `before`; return how many."""

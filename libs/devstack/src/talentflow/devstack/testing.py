@@ -149,7 +149,7 @@ async def running_app(app: Any) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def test_settings_env(
+def service_settings_env(
     *, database_url: str, kafka: tuple[str, bool], topic_prefix: str | None = None
 ) -> dict[str, Any]:
     """Keyword arguments for any service's Settings in a test: the database, the broker
@@ -171,7 +171,7 @@ def test_settings_env(
 
 @contextlib.asynccontextmanager
 async def started_producer(kafka: tuple[str, bool]) -> AsyncIterator[AIOKafkaProducer]:
-    """A started producer on the test broker (`kafka` as in `test_settings_env`)."""
+    """A started producer on the test broker (`kafka` as in `service_settings_env`)."""
     bootstrap, idempotence = kafka
     producer = create_producer(bootstrap, idempotence=idempotence, client_id=unique_name("test"))
     await producer.start()

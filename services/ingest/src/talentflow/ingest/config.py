@@ -22,6 +22,19 @@ class Settings(ServiceSettings):
     webhook_receipt_retention_days: int = Field(default=30, ge=7)
     # How often the background task deletes receipts older than the retention.
     webhook_receipt_purge_interval_s: float = Field(default=3600.0, gt=0)
+    # Group commit of webhook deliveries: at most this many per transaction, lingering at most
+    # this long for company when fewer are waiting, with this many transactions in flight.
+    webhook_batch_max_items: int = Field(default=500, ge=1, le=1000)
+    webhook_batch_max_wait_ms: float = Field(default=2.0, ge=0, le=100)
+    webhook_batch_concurrency: int = Field(default=2, ge=1, le=32)
+    # Vendors' settings and secrets are cached this long (every batch checks them again).
+    vendor_cache_ttl_s: float = Field(default=60.0, ge=0)
+    # False: the HTTP process leaves the outbox to `python -m talentflow.ingest.relay`, a
+    # process of its own (the relay's CPU then does not compete with the webhooks').
+    run_relay: bool = True
+    # Historical imports: rows committed per transaction (with the checkpoint), longest line.
+    import_chunk_rows: int = Field(default=1000, ge=1, le=10_000)
+    import_max_line_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)
 
 
 @lru_cache

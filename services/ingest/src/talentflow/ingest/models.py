@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -57,7 +58,29 @@ class BiometricsPolicy(StrEnum):
 
 
 class VendorFormat(StrEnum):
-    TALENTFLOW_V1 = "talentflow.v1"
+    """A vendor's payload format: the built-in adapters (formats/) and the declarative mapping."""
+
+    TALENTFLOW_V1 = "talentflow.v1"  # ours: scores on 0-100
+    ASSESSMENT_PARTNER_V1 = "assessment-partner.v1"  # flat: status, score, profile URL, metadata
+    HR_OPEN_V1 = "hr-open.v1"  # HR Open / HR-XML AssessmentResult in JSON
+    AI_INTERVIEW_V1 = "ai-interview.v1"  # rich AI-interview results
+    MAPPING_V1 = "mapping.v1"  # the tenant's declarative JMESPath mapping (Vendor.mapping)
+
+
+class ScoreScale(StrEnum):
+    """A vendor's score scale, converted linearly onto 0-100: (x - low) / (high - low) * 100."""
+
+    PERCENT = "0-100"
+    ONE_TO_FIVE = "1-5"
+    UNIT = "0-1"
+    ZERO_TO_TEN = "0-10"
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return _SCALE_BOUNDS[self]
+
+
+_SCALE_BOUNDS = {s: (float(s.split("-")[0]), float(s.split("-")[1])) for s in ScoreScale}
 
 
 def _in(column: str, values: type[StrEnum]) -> str:
@@ -86,12 +109,22 @@ class Vendor(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "name"),
         CheckConstraint(_in("format", VendorFormat), name="format"),
+        CheckConstraint(_in("score_scale", ScoreScale), name="score_scale"),
+        CheckConstraint(
+            f"(format = '{VendorFormat.MAPPING_V1.value}') = (mapping IS NOT NULL)", name="mapping"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     name: Mapped[str] = mapped_column(String(200))
     format: Mapped[str] = mapped_column(String(50))
+    # Where the format does not fix it (talentflow.v1 is always 0-100).
+    score_scale: Mapped[str] = mapped_column(String(10), server_default=ScoreScale.PERCENT.value)
+    # The declarative mapping (formats.schemas.Mapping as JSON), only for format mapping.v1;
+    # mapping_version goes up with every change (compiled mappings are cached by id + version).
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    mapping_version: Mapped[int] = mapped_column(Integer, server_default="0")
     enabled: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -174,3 +207,8 @@ class WebhookReceipt(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+
+
+# The historical imports' tables live on this Base too (imported here so that Alembic and
+# anything reading Base.metadata see them).
+import talentflow.ingest.imports.models  # noqa: E402, F401

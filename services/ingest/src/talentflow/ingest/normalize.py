@@ -1,58 +1,30 @@
 """From a vendor's payload to a normalized result, with the tenant's biometrics policy applied.
 
-Parsing refuses what is not JSON (400) and what does not fit the vendor's format (422 naming
-every field at fault). Normalizing derives the candidate id and sorts the facial/voice metrics
-out: those sent under `biometrics`, and any that a vendor slipped into `competencies` or
-`counts` under a telltale name (smile, eye contact, emotion, ...).
+`decode_and_normalize` (webhooks) and `normalize_document` (imports, dry-runs) read a payload
+with the adapter of the vendor's format (`formats/`), which refuses what does not fit and
+names every field at fault in the vendor's own document (InvalidInput, 422); a webhook body
+that is not JSON is MalformedWebhook (400). Then the facial/voice metrics are sorted out:
+those an adapter reports as biometrics, and any that slipped into competencies or counts
+under a telltale name (smile, eye contact, emotion, ...), and the tenant's policy decides
+what is stored, what is published, and what the archived raw payload keeps.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
+import pydantic_core
 
-from talentflow.common.errors import InvalidInput, field_errors
 from talentflow.common.events import CandidateContact, EvidenceQuote
 from talentflow.common.ids import candidate_id
-from talentflow.ingest.exceptions import MalformedWebhook
-from talentflow.ingest.models import BiometricsPolicy, VendorFormat
-from talentflow.ingest.schemas import InterviewResultV1
-
-# Parts of a metric name that mark it as derived from the face or the voice.
-BIOMETRIC_MARKERS = (
-    "smile",
-    "eye_contact",
-    "gaze",
-    "blink",
-    "facial",
-    "face_",
-    "emotion",
-    "expression",
-    "voice",
-    "vocal",
-    "pitch",
-    "head_pose",
-    "head_movement",
-)
-
-
-def is_biometric(name: str) -> bool:
-    """True when a metric name says it comes from the face or the voice."""
-    return any(marker in name for marker in BIOMETRIC_MARKERS)
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A payload that fits its format, with the JSON document it came from."""
-
-    result: InterviewResultV1
-    document: dict[str, Any]
-    body: bytes
+from talentflow.ingest.formats.base import Adapter, dumps
+from talentflow.ingest.formats.convert import is_biometric
+from talentflow.ingest.formats.registry import adapter_for
+from talentflow.ingest.formats.v1 import InterviewResultV1
+from talentflow.ingest.models import BiometricsPolicy, Vendor
 
 
 @dataclass(frozen=True)
@@ -76,31 +48,41 @@ class Normalized:
     archive: bytes  # the payload as archived (without biometrics under policy drop)
 
 
-def parse(body: bytes, fmt: VendorFormat) -> Parsed:
-    """Parse a webhook body in `fmt`; MalformedWebhook if not JSON, InvalidInput if unfit."""
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        raise MalformedWebhook("the body is not valid JSON") from None
-    try:
-        result = InterviewResultV1.model_validate_json(body)
-    except ValidationError as exc:
-        problems = [err for err in exc.errors() if err["type"] != "json_invalid"]
-        if not problems:
-            raise MalformedWebhook("the body is not valid JSON") from None
-        located = [{**err, "loc": ("body", *err["loc"])} for err in problems]
-        raise InvalidInput(
-            f"the result does not fit the {fmt.value} format",
-            errors=field_errors(located),
-        ) from None
-    if not isinstance(document, dict):  # unreachable: the model accepted an object
-        raise MalformedWebhook("the body is not a JSON object")
-    return Parsed(result=result, document=document, body=body)
+def decode_and_normalize(
+    body: bytes, *, vendor: Vendor, tenant_id: uuid.UUID, policy: BiometricsPolicy
+) -> Normalized:
+    """A webhook body in the vendor's format, normalized; MalformedWebhook if it is not JSON,
+    InvalidInput naming every field at fault if it does not fit."""
+    adapter = adapter_for(vendor)
+    result, document = adapter.from_json(body)
+    return _apply(result, adapter, tenant_id=tenant_id, policy=policy, body=body, document=document)
 
 
-def normalize(parsed: Parsed, *, tenant_id: uuid.UUID, policy: BiometricsPolicy) -> Normalized:
-    """Derive the candidate id and apply the tenant's biometrics policy."""
-    result = parsed.result
+def normalize_document(
+    document: Any, *, vendor: Vendor, tenant_id: uuid.UUID, policy: BiometricsPolicy
+) -> Normalized:
+    """An already-decoded document in the vendor's format, normalized; InvalidInput if unfit."""
+    return normalize_with(adapter_for(vendor), document, tenant_id=tenant_id, policy=policy)
+
+
+def normalize_with(
+    adapter: Adapter, document: Any, *, tenant_id: uuid.UUID, policy: BiometricsPolicy
+) -> Normalized:
+    """`normalize_document` with a given adapter (a dry-run of settings not saved)."""
+    result = adapter.from_document(document)
+    return _apply(result, adapter, tenant_id=tenant_id, policy=policy, body=None, document=document)
+
+
+def _apply(
+    result: InterviewResultV1,
+    adapter: Adapter,
+    *,
+    tenant_id: uuid.UUID,
+    policy: BiometricsPolicy,
+    body: bytes | None,
+    document: Any,
+) -> Normalized:
+    """Derive the candidate id, apply the tenant's biometrics policy, choose what to archive."""
     competencies = {k: v for k, v in result.competencies.items() if not is_biometric(k)}
     counts = {k: v for k, v in result.counts.items() if not is_biometric(k)}
     biometrics: dict[str, float] = {
@@ -111,6 +93,12 @@ def normalize(parsed: Parsed, *, tenant_id: uuid.UUID, policy: BiometricsPolicy)
     withheld = sorted(biometrics) if policy is not BiometricsPolicy.ALLOW else []
     stored = biometrics if biometrics and policy is not BiometricsPolicy.DROP else None
     published = biometrics if policy is BiometricsPolicy.ALLOW else {}
+    if withheld and policy is BiometricsPolicy.DROP:
+        if document is None:  # the fast path validated the bytes without decoding them
+            document = pydantic_core.from_json(body or b"null")
+        archive = dumps(adapter.redact(document, withheld))
+    else:
+        archive = body if body is not None else dumps(document)
     contact = result.candidate
     return Normalized(
         vendor_result_id=result.result_id,
@@ -135,17 +123,5 @@ def normalize(parsed: Parsed, *, tenant_id: uuid.UUID, policy: BiometricsPolicy)
         published_biometrics=published,
         dropped_metrics=withheld,
         report_url=result.report_url,
-        archive=_archive(parsed, drop=withheld if policy is BiometricsPolicy.DROP else []),
+        archive=archive,
     )
-
-
-def _archive(parsed: Parsed, *, drop: list[str]) -> bytes:
-    """The payload to archive: as received, minus the metrics that must not be stored."""
-    if not drop:
-        return parsed.body
-    document = dict(parsed.document)
-    document.pop("biometrics", None)
-    for key in ("competencies", "counts"):
-        if isinstance(document.get(key), dict):
-            document[key] = {k: v for k, v in document[key].items() if k not in drop}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -95,6 +96,23 @@ async def update_vendor(
         vendor.name = name
     if enabled is not None:
         vendor.enabled = enabled
+    await session.flush()
+
+
+async def set_vendor_format(
+    session: AsyncSession,
+    vendor: Vendor,
+    *,
+    format: str,
+    score_scale: str,
+    mapping: dict[str, Any] | None,
+    mapping_version: int,
+) -> None:
+    """Set how a vendor's payloads are read (format, scale, mapping and its version)."""
+    vendor.format = format
+    vendor.score_scale = score_scale
+    vendor.mapping = mapping
+    vendor.mapping_version = mapping_version
     await session.flush()
 
 

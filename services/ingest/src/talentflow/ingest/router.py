@@ -11,8 +11,11 @@ from talentflow.common.auth import PrincipalDep
 from talentflow.common.dependencies import RuntimeDep, SessionDep
 from talentflow.common.openapi import problems
 from talentflow.ingest import service, vendors, webhooks
-from talentflow.ingest.dependencies import HrAdminDep, MasterKeyDep, SettingsDep
+from talentflow.ingest.dependencies import HrAdminDep, MasterKeyDep
 from talentflow.ingest.exceptions import VendorNotFound
+from talentflow.ingest.formats import service as format_service
+from talentflow.ingest.formats.schemas import DryRunIn, DryRunOut, VendorDryRunIn
+from talentflow.ingest.intake import IntakeDep
 from talentflow.ingest.schemas import (
     NewSecret,
     ResultOut,
@@ -46,8 +49,9 @@ router = APIRouter(prefix="/v1")
     description=(
         "Standard Webhooks: `webhook-id`, `webhook-timestamp` (Unix seconds, within 5 minutes) "
         "and `webhook-signature` (space-separated `v1,<base64>` HMAC-SHA256 of "
-        "`id.timestamp.body`; any valid one passes). Body: the vendor's format "
-        "(`talentflow.v1`, at most 1 MiB). 202 once stored and committed; the same "
+        "`id.timestamp.body`; any valid one passes). Body (at most 1 MiB): the vendor's format, "
+        "`talentflow.v1` (the schema below) unless the vendor was set to `assessment-partner.v1`, "
+        "`hr-open.v1`, `ai-interview.v1` or `mapping.v1`. 202 once stored and committed; the same "
         "`webhook-id` again answers 200 with the same `result_id` and changes nothing."
     ),
     status_code=status.HTTP_202_ACCEPTED,
@@ -69,24 +73,16 @@ async def receive_webhook(
     vendor_id: Annotated[str, Path(description="The vendor's id (a UUID)")],
     request: Request,
     response: Response,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    settings: SettingsDep,
-    master_key: MasterKeyDep,
+    intake: IntakeDep,
 ) -> WebhookAccepted:
-    body = await webhooks.read_body(request, settings.webhook_max_body_bytes)
+    body = await webhooks.read_body(request, intake.max_body_bytes)
     signed = webhooks.parse_headers(request.headers)
     try:
         vendor_uuid = uuid.UUID(vendor_id)
     except ValueError:
         raise VendorNotFound() from None
     accepted = await service.receive_webhook(
-        session,
-        cipher=runtime.cipher,
-        master_key=master_key,
-        vendor_id=vendor_uuid,
-        signed=signed,
-        body=body,
+        intake=intake, vendor_id=vendor_uuid, signed=signed, body=body
     )
     if accepted.status == "duplicate":
         response.status_code = status.HTTP_200_OK
@@ -140,6 +136,9 @@ async def create_vendor(
         tenant_id=principal.tenant_id,
         name=body.name,
         enabled=body.enabled,
+        format=body.format,
+        score_scale=body.score_scale,
+        mapping=body.mapping,
     )
 
 
@@ -170,7 +169,7 @@ async def get_vendor(
 @router.patch(
     "/vendors/{vendor_id}",
     tags=["vendors"],
-    summary="Rename a vendor or enable/disable it",
+    summary="Rename a vendor, enable/disable it, or change its format, scale or mapping",
     response_model=VendorOut,
     responses=problems(401, 403, 404, 409, 422, 503),
 )
@@ -183,6 +182,9 @@ async def update_vendor(
         vendor_id=vendor_id,
         name=body.name,
         enabled=body.enabled,
+        format=body.format,
+        score_scale=body.score_scale,
+        mapping=body.mapping,
     )
 
 
@@ -220,6 +222,46 @@ async def retire_secret(
         session, tenant_id=principal.tenant_id, vendor_id=vendor_id, secret_id=secret_id
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- dry-runs of vendor formats (nothing stored, nothing published) ---------------------------
+
+DRY_RUN = (
+    "200 either way: `ok: true` with the normalized result (personal fields included: the "
+    "caller sent them) and the metrics the tenant's policy withholds, or `ok: false` with "
+    "every field at fault (`field`: its path in the sample; for a mapping expression that is "
+    "not a plain path, `mapping.fields.<target>`)."
+)
+
+
+@router.post(
+    "/vendors/{vendor_id}/dry-run",
+    tags=["vendors"],
+    summary="Map a sample payload with the vendor's saved format; stores nothing",
+    description=DRY_RUN,
+    response_model=DryRunOut,
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def dry_run_vendor(
+    vendor_id: VendorIdPath, body: VendorDryRunIn, session: SessionDep, principal: HrAdminDep
+) -> DryRunOut:
+    return await format_service.dry_run_vendor(
+        session, tenant_id=principal.tenant_id, vendor_id=vendor_id, sample=body.sample
+    )
+
+
+@router.post(
+    "/mappings/dry-run",
+    tags=["vendors"],
+    summary="Map a sample payload with a format, scale and mapping not saved; stores nothing",
+    description=DRY_RUN
+    + " A request whose settings are invalid (an expression that does not compile, a "
+    "mapping without a required target, a mapping for another format) is 422.",
+    response_model=DryRunOut,
+    responses=problems(401, 403, 422, 503),
+)
+async def dry_run_mapping(body: DryRunIn, session: SessionDep, principal: HrAdminDep) -> DryRunOut:
+    return await format_service.dry_run(session, tenant_id=principal.tenant_id, request=body)
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the command's transaction commits.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -15,81 +16,82 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentflow.common.audit import record_access
 from talentflow.common.auth import Principal, Role
 from talentflow.common.crypto import FieldCipher, SubjectErased
+from talentflow.common.errors import ServiceError, Unavailable
 from talentflow.ingest import normalize, repository, storage, webhooks
 from talentflow.ingest.exceptions import ResultErased, ResultNotFound, VendorNotFound
+from talentflow.ingest.intake import Intake, VendorContext
 from talentflow.ingest.models import (
     PLATFORM,
     BiometricsPolicy,
-    VendorFormat,
 )
 from talentflow.ingest.schemas import CandidateOut, EvidenceOut, ResultOut, WebhookAccepted
-from talentflow.ingest.vendors import active_secret_values
+from talentflow.ingest.writer import RETRY_AFTER, VendorChanged
 
 log = logging.getLogger(__name__)
 
 SOURCE = "/ingest"
+# A delivery checked against cached vendor settings, then fresh ones, then once more if the
+# settings changed meanwhile; after that, 503.
+MAX_ATTEMPTS = 3
 
 
 async def receive_webhook(
-    session: AsyncSession,
-    *,
-    cipher: FieldCipher,
-    master_key: bytes,
-    vendor_id: uuid.UUID,
-    signed: webhooks.SignedHeaders,
-    body: bytes,
+    *, intake: Intake, vendor_id: uuid.UUID, signed: webhooks.SignedHeaders, body: bytes
 ) -> WebhookAccepted:
-    """Verify, deduplicate, normalize and store one vendor webhook with its outbox event."""
-    vendor = await repository.get_vendor(session, vendor_id)
-    if vendor is None or not vendor.enabled:
-        raise VendorNotFound()
-    secrets = await active_secret_values(session, master_key=master_key, vendor_id=vendor.id)
-    webhooks.verify(secrets, body, signed)
+    """Verify, normalize and store one vendor webhook; answered after its batch commits.
 
-    # A redelivery waits here until the first delivery's transaction ends, then sees its receipt.
-    await repository.lock(session, f"ingest:webhook:{vendor.id}:{signed.webhook_id}")
-    receipt = await repository.get_receipt(
-        session, vendor_id=vendor.id, webhook_id=signed.webhook_id
-    )
-    if receipt is not None:
-        log.info(
-            "duplicate webhook delivery",
-            extra={"vendor_id": str(vendor.id), "result_id": str(receipt.result_id)},
+    No transaction of its own: the vendor's settings come from the cache, the storing from
+    the group-commit writer (which checks them again). A rejection (404, 401, 400, 422) is
+    only ever decided on settings read from the database for this request.
+    """
+    now = time.time()  # one instant for every attempt: staleness cannot flip on a retry
+    fresh = False
+    for _ in range(MAX_ATTEMPTS):
+        context, cached = await intake.vendors.get(vendor_id, fresh=fresh)
+        try:
+            if context is None or not context.vendor.enabled:
+                raise VendorNotFound()
+            item = _incoming(context, signed, body, now=now)
+            stored = await intake.writer.write(item, vendor_state=context.state)
+        except ServiceError as exc:
+            if not cached or isinstance(exc, Unavailable):
+                raise
+            fresh = True
+            continue
+        except VendorChanged:
+            fresh = True
+            continue
+        log.debug(
+            "interview result stored",
+            extra={
+                "vendor_id": str(vendor_id),
+                "result_id": str(stored.result_id),
+                "version": stored.version,
+                "status": stored.status,
+            },
         )
-        return WebhookAccepted(result_id=receipt.result_id, status="duplicate")
+        return WebhookAccepted(
+            result_id=stored.result_id,
+            status="duplicate" if stored.status == "duplicate" else "accepted",
+        )
+    raise Unavailable("the vendor's settings keep changing; retry", headers=RETRY_AFTER)
 
-    parsed = normalize.parse(body, VendorFormat(vendor.format))
-    tenant = await repository.get_tenant(session, vendor.tenant_id)
-    assert tenant is not None  # vendors.tenant_id is a foreign key
-    policy = BiometricsPolicy(tenant.biometrics_policy)
-    result = normalize.normalize(parsed, tenant_id=tenant.id, policy=policy)
 
-    [stored] = await storage.store(
-        session,
-        cipher=cipher,
-        items=[
-            storage.Incoming(
-                tenant_id=tenant.id,
-                vendor_id=vendor.id,
-                format=vendor.format,
-                result=result,
-                webhook_id=signed.webhook_id,
-            )
-        ],
+def _incoming(
+    context: VendorContext, signed: webhooks.SignedHeaders, body: bytes, *, now: float
+) -> storage.Incoming:
+    """Check a delivery against the vendor's settings and normalize it (no database)."""
+    vendor = context.vendor
+    webhooks.verify(context.verifiers, body, signed, now=now)
+    result = normalize.decode_and_normalize(
+        body, vendor=vendor, tenant_id=vendor.tenant_id, policy=context.policy
     )
-    log.info(
-        "interview result stored",
-        extra={
-            "vendor_id": str(vendor.id),
-            "result_id": str(stored.result_id),
-            "version": stored.version,
-            "status": stored.status,
-            "dropped_metrics": len(result.dropped_metrics),
-        },
-    )
-    return WebhookAccepted(
-        result_id=stored.result_id,
-        status="duplicate" if stored.status == "duplicate" else "accepted",
+    return storage.Incoming(
+        tenant_id=vendor.tenant_id,
+        vendor_id=vendor.id,
+        format=vendor.format,
+        result=result,
+        webhook_id=signed.webhook_id,
     )
 
 

@@ -4,33 +4,41 @@ Every way a result enters Talentflow (a webhook, a historical import) ends here,
 are the same: the first content for a vendor's result id is version 1 and publishes
 `InterviewResultReceived`; different content for the same vendor result id is the next
 version and publishes `InterviewResultCorrected`; the same content again is a duplicate and
-changes nothing. Personal fields are encrypted with the candidate's key; the outbox row is
-written in the caller's transaction.
+changes nothing. A webhook-id already answered (for that vendor) is answered again with the
+same result and changes nothing. Personal fields are encrypted with the candidate's key; the
+outbox rows are written in the caller's transaction.
+
+`store` is set-based: one batch (up to ~1,000 items) costs the same handful of statements as
+one item, and items are taken in order, so two deliveries of one result in one batch are a
+version and its correction (or a duplicate).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+import pydantic_core
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentflow.common.crypto import FieldCipher
+from talentflow.common.crypto import FieldCipher, SubjectKeys
+from talentflow.common.driver import DriverConnection, driver_connection
 from talentflow.common.events import (
     Envelope,
+    EvidenceQuote,
     InterviewResult,
     InterviewResultCorrected,
     InterviewResultReceived,
 )
 from talentflow.common.events.ingest import Origin
-from talentflow.common.outbox import enqueue
-from talentflow.ingest import repository
-from talentflow.ingest.models import PLATFORM, Result, WebhookReceipt
+from talentflow.common.outbox import outbox_rows
 from talentflow.ingest.normalize import Normalized
+from talentflow.ingest.results import repository
+from talentflow.ingest.results.repository import LatestVersion, json_text
 
 SOURCE = "/ingest"
 
@@ -56,97 +64,185 @@ class Stored:
     status: StoreStatus
 
 
-def content_hash(result: Normalized) -> bytes:
-    """A digest of what the result says (not of how it was encoded), to spot true duplicates."""
-    canonical = {
-        "candidate": result.candidate.model_dump(mode="json"),
-        "job_id": str(result.job_id),
-        "interviewed_at": result.interviewed_at.isoformat(),
-        "overall_score": result.overall_score,
-        "competencies": result.competencies,
-        "counts": result.counts,
-        "evidence": [e.model_dump(mode="json") for e in result.evidence],
-        "biometrics": result.stored_biometrics,
-        "report_url": result.report_url,
-    }
-    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).digest()
+_EVIDENCE = TypeAdapter(list[EvidenceQuote])
+
+
+def content_hash(result: Normalized, *, evidence_json: bytes | None = None) -> bytes:
+    """A digest of what the result says (not of how it was encoded), to spot true duplicates.
+
+    Each part in a fixed form (models in field order, mappings sorted by key), length-prefixed;
+    `evidence_json` is `_EVIDENCE.dump_json(result.evidence)` if the caller has it already.
+    """
+    parts = (
+        result.candidate.model_dump_json().encode(),
+        str(result.job_id).encode(),
+        result.interviewed_at.isoformat().encode(),
+        repr(result.overall_score).encode(),
+        _sorted_json(result.competencies),
+        _sorted_json(result.counts),
+        evidence_json if evidence_json is not None else _EVIDENCE.dump_json(result.evidence),
+        _sorted_json(result.stored_biometrics),
+        repr(result.report_url).encode(),
+    )
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(4, "big"))
+        digest.update(part)
+    return digest.digest()
+
+
+def _sorted_json(mapping: dict[str, Any] | None) -> bytes:
+    return b"null" if mapping is None else pydantic_core.to_json(dict(sorted(mapping.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class _NewVersion:
+    item: Incoming
+    stored: Stored
+    digest: bytes
+    evidence_json: bytes
+    previous: int | None  # the version it follows, if any
 
 
 async def store(
-    session: AsyncSession, *, cipher: FieldCipher, items: Sequence[Incoming]
+    session: AsyncSession | DriverConnection, *, cipher: FieldCipher, items: Sequence[Incoming]
 ) -> list[Stored]:
-    """Store `items` in the caller's transaction; one Stored per item, in order."""
-    return [await _store_one(session, cipher=cipher, item=item) for item in items]
+    """Store `items` in the caller's transaction; one Stored per item, in order.
+
+    `session` may also be the asyncpg connection of a transaction (what the webhook writer
+    uses). Call it once per transaction: its locks are taken in one sweep, in an order shared
+    by every caller, so concurrent batches never deadlock.
+    """
+    if not items:
+        return []
+    result_keys = {(item.vendor_id, item.result.vendor_result_id) for item in items}
+    receipt_keys = {
+        (item.vendor_id, item.webhook_id) for item in items if item.webhook_id is not None
+    }
+    db = await driver_connection(session)
+    # Deliveries of the same vendor result, or of the same webhook id, are serialized.
+    await repository.lock_all(
+        db,
+        [f"ingest:result:{vendor}:{result}" for vendor, result in result_keys]
+        + [f"ingest:webhook:{vendor}:{webhook}" for vendor, webhook in receipt_keys],
+    )
+    latest, answered = await repository.known(db, result_keys, receipt_keys)
+
+    out: list[Stored] = []
+    versions: list[_NewVersion] = []
+    receipts: list[tuple[Incoming, Stored]] = []
+    for item in items:  # in order: a later item sees what an earlier one stored
+        receipt_key = (item.vendor_id, item.webhook_id) if item.webhook_id is not None else None
+        if receipt_key is not None and receipt_key in answered:
+            result_id, version = answered[receipt_key]
+            out.append(Stored(result_id=result_id, version=version, status="duplicate"))
+            continue
+        key = (item.vendor_id, item.result.vendor_result_id)
+        evidence_json = _EVIDENCE.dump_json(item.result.evidence)
+        digest = content_hash(item.result, evidence_json=evidence_json)
+        previous = latest.get(key)
+        if previous is not None and previous.content_hash == digest:
+            stored = Stored(previous.result_id, previous.version, "duplicate")
+        else:
+            stored = Stored(
+                result_id=previous.result_id if previous is not None else uuid.uuid4(),
+                version=previous.version + 1 if previous is not None else 1,
+                status="accepted" if previous is None else "corrected",
+            )
+            versions.append(
+                _NewVersion(
+                    item, stored, digest, evidence_json, previous.version if previous else None
+                )
+            )
+            latest[key] = LatestVersion(stored.result_id, stored.version, digest)
+        if receipt_key is not None:
+            answered[receipt_key] = (stored.result_id, stored.version)
+            receipts.append((item, stored))
+        out.append(stored)
+
+    if versions or receipts:
+        events = [
+            Envelope(event=event_for(v.item, v.stored, previous_version=v.previous), source=SOURCE)
+            for v in versions
+        ]
+        keys = await cipher.data_keys(db, {v.item.result.candidate_id for v in versions})
+        await repository.add_versions(
+            db,
+            _result_rows(versions, keys),
+            _receipt_rows(receipts),
+            outbox_rows(events, keys=keys),
+        )
+    return out
 
 
-async def _store_one(session: AsyncSession, *, cipher: FieldCipher, item: Incoming) -> Stored:
-    result = item.result
-    # Deliveries of the same vendor result are serialized: versions never collide.
-    await repository.lock(session, f"ingest:result:{item.vendor_id}:{result.vendor_result_id}")
-    previous = await repository.latest_vendor_result(
-        session, vendor_id=item.vendor_id, vendor_result_id=result.vendor_result_id
-    )
-    digest = content_hash(result)
-    if previous is not None and previous.content_hash == digest:
-        stored = Stored(result_id=previous.id, version=previous.version, status="duplicate")
-        await _receipt(session, item, stored)
-        return stored
-    version = previous.version + 1 if previous is not None else 1
-    subject = result.candidate_id
-    row = Result(
-        id=previous.id if previous is not None else uuid.uuid4(),
-        tenant_id=item.tenant_id,
-        vendor_id=item.vendor_id,
-        vendor_result_id=result.vendor_result_id,
-        version=version,
-        format=item.format,
-        origin=item.origin,
-        content_hash=digest,
-        candidate_id=subject,
-        job_id=result.job_id,
-        interviewed_at=result.interviewed_at,
-        overall_score=result.overall_score,
-        competencies=result.competencies,
-        counts=result.counts,
-        biometrics_policy=result.policy.value,
-        dropped_metrics=result.dropped_metrics,
-        report_url=result.report_url,
-        contact_enc=await cipher.encrypt_json(session, subject, result.candidate.model_dump()),
-        evidence_enc=await cipher.encrypt_json(
-            session, subject, [e.model_dump() for e in result.evidence]
-        ),
-        biometrics_enc=(
-            await cipher.encrypt_json(session, subject, result.stored_biometrics)
-            if result.stored_biometrics is not None
-            else None
-        ),
-        raw_payload_enc=await cipher.encrypt(session, subject, result.archive),
-    )
-    await repository.add(session, row)
-    stored = Stored(
-        result_id=row.id,
-        version=version,
-        status="accepted" if previous is None else "corrected",
-    )
-    await _receipt(session, item, stored)
-    event = event_for(item, stored, previous_version=previous.version if previous else None)
-    await enqueue(session, PLATFORM.outbox, Envelope(event=event, source=SOURCE), cipher=cipher)
-    return stored
+def _result_rows(versions: Sequence[_NewVersion], keys: SubjectKeys) -> dict[str, list[Any]]:
+    """The new result rows, column by column, personal fields encrypted."""
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "id",
+            "version",
+            "tenant_id",
+            "vendor_id",
+            "vendor_result_id",
+            "format",
+            "origin",
+            "content_hash",
+            "candidate_id",
+            "job_id",
+            "interviewed_at",
+            "overall_score",
+            "competencies",
+            "counts",
+            "biometrics_policy",
+            "dropped_metrics",
+            "report_url",
+            "contact_enc",
+            "evidence_enc",
+            "biometrics_enc",
+            "raw_payload_enc",
+        )
+    }
+    for v in versions:
+        item, result = v.item, v.item.result
+        subject = result.candidate_id
+        row = (
+            v.stored.result_id,
+            v.stored.version,
+            item.tenant_id,
+            item.vendor_id,
+            result.vendor_result_id,
+            item.format,
+            item.origin,
+            v.digest,
+            subject,
+            result.job_id,
+            result.interviewed_at,
+            result.overall_score,
+            json_text(result.competencies),
+            json_text(result.counts),
+            result.policy.value,
+            json_text(result.dropped_metrics),
+            result.report_url,
+            keys.encrypt(subject, result.candidate.model_dump_json()),
+            keys.encrypt(subject, v.evidence_json),
+            None
+            if result.stored_biometrics is None
+            else keys.encrypt(subject, json_text(result.stored_biometrics)),
+            keys.encrypt(subject, result.archive),
+        )
+        for values, value in zip(columns.values(), row, strict=True):
+            values.append(value)
+    return columns
 
 
-async def _receipt(session: AsyncSession, item: Incoming, stored: Stored) -> None:
-    if item.webhook_id is None:
-        return
-    await repository.add(
-        session,
-        WebhookReceipt(
-            vendor_id=item.vendor_id,
-            webhook_id=item.webhook_id,
-            result_id=stored.result_id,
-            result_version=stored.version,
-        ),
-    )
+def _receipt_rows(receipts: Sequence[tuple[Incoming, Stored]]) -> dict[str, list[Any]]:
+    return {
+        "vendor_id": [item.vendor_id for item, _ in receipts],
+        "webhook_id": [item.webhook_id for item, _ in receipts],
+        "result_id": [stored.result_id for _, stored in receipts],
+        "result_version": [stored.version for _, stored in receipts],
+    }
 
 
 def event_for(item: Incoming, stored: Stored, *, previous_version: int | None) -> InterviewResult:

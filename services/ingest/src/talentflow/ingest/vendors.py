@@ -23,9 +23,12 @@ from talentflow.ingest.exceptions import (
     VendorNameTaken,
     VendorNotFound,
 )
+from talentflow.ingest.formats.registry import NEW, FormatSettings, settle
+from talentflow.ingest.formats.spec import Mapping
 from talentflow.ingest.models import (
     BiometricsPolicy,
     Jurisdiction,
+    ScoreScale,
     Tenant,
     Vendor,
     VendorFormat,
@@ -75,7 +78,10 @@ def _vendor_out(vendor: Vendor, secrets: Sequence[VendorSecret]) -> VendorOut:
     return VendorOut(
         id=vendor.id,
         name=vendor.name,
-        format=vendor.format,
+        format=VendorFormat(vendor.format),
+        score_scale=ScoreScale(vendor.score_scale),
+        mapping=Mapping.model_validate(vendor.mapping) if vendor.mapping is not None else None,
+        mapping_version=vendor.mapping_version,
         enabled=vendor.enabled,
         created_at=vendor.created_at,
         webhook_path=webhook_path(vendor.id),
@@ -129,9 +135,18 @@ async def get_tenant(session: AsyncSession, *, tenant_id: uuid.UUID) -> TenantOu
 
 
 async def create_vendor(
-    session: AsyncSession, *, master_key: bytes, tenant_id: uuid.UUID, name: str, enabled: bool
+    session: AsyncSession,
+    *,
+    master_key: bytes,
+    tenant_id: uuid.UUID,
+    name: str,
+    enabled: bool,
+    format: VendorFormat = VendorFormat.TALENTFLOW_V1,
+    score_scale: ScoreScale = ScoreScale.PERCENT,
+    mapping: Mapping | None = None,
 ) -> VendorCreated:
     """Register a vendor with a first signing secret (returned in clear this once)."""
+    settings = settle(NEW, format=format, score_scale=score_scale, mapping=mapping)
     await repository.add_tenant_if_missing(
         session,
         tenant_id=tenant_id,
@@ -145,7 +160,10 @@ async def create_vendor(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
         name=name,
-        format=VendorFormat.TALENTFLOW_V1.value,
+        format=settings.format.value,
+        score_scale=settings.score_scale.value,
+        mapping=settings.mapping,
+        mapping_version=settings.mapping_version,
         enabled=enabled,
     )
     await repository.add(session, vendor)
@@ -166,7 +184,7 @@ async def get_vendor(
     session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID
 ) -> VendorOut:
     """One of the tenant's vendors (another tenant's is not found)."""
-    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    vendor = await tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
     return _vendor_out(vendor, await repository.secrets_of(session, [vendor.id]))
 
 
@@ -177,9 +195,23 @@ async def update_vendor(
     vendor_id: uuid.UUID,
     name: str | None,
     enabled: bool | None,
+    format: VendorFormat | None = None,
+    score_scale: ScoreScale | None = None,
+    mapping: Mapping | None = None,
 ) -> VendorOut:
-    """Rename a vendor or switch it on or off (a disabled vendor's webhooks get 404)."""
-    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    """Rename a vendor, switch it on or off (off: its webhooks get 404), change its format."""
+    vendor = await tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    current = FormatSettings.of(vendor)
+    settings = settle(current, format=format, score_scale=score_scale, mapping=mapping)
+    if settings != current:
+        await repository.set_vendor_format(
+            session,
+            vendor,
+            format=settings.format.value,
+            score_scale=settings.score_scale.value,
+            mapping=settings.mapping,
+            mapping_version=settings.mapping_version,
+        )
     await repository.lock(session, f"ingest:vendor-names:{tenant_id}")
     if name is not None and await repository.vendor_name_taken(
         session, tenant_id=tenant_id, name=name, other_than=vendor.id
@@ -193,7 +225,7 @@ async def add_secret(
     session: AsyncSession, *, master_key: bytes, tenant_id: uuid.UUID, vendor_id: uuid.UUID
 ) -> NewSecret:
     """Add a signing secret (for rotation: both verify until the old one is retired)."""
-    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    vendor = await tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
     secret, plain = await _add_secret(session, master_key=master_key, vendor_id=vendor.id)
     log.info("vendor secret added", extra=_ids(vendor.id, secret.id))
     return _new_secret(secret, plain)
@@ -203,7 +235,7 @@ async def retire_secret(
     session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID, secret_id: uuid.UUID
 ) -> None:
     """Retire a signing secret now; retiring a retired one changes nothing."""
-    vendor = await _tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    vendor = await tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
     secret = await repository.get_secret(session, vendor_id=vendor.id, secret_id=secret_id)
     if secret is None:
         raise SecretNotFound()
@@ -235,6 +267,8 @@ async def install_vendor(
             tenant_id=tenant_id,
             name=name,
             format=VendorFormat.TALENTFLOW_V1.value,
+            score_scale=ScoreScale.PERCENT.value,
+            mapping_version=0,
             enabled=True,
         )
         await repository.add(session, vendor)
@@ -266,9 +300,10 @@ async def active_secret_values(
     return [value for value in (_unseal(master_key, s) for s in secrets) if value is not None]
 
 
-async def _tenant_vendor(
+async def tenant_vendor(
     session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID
 ) -> Vendor:
+    """The tenant's vendor (VendorNotFound for another tenant's)."""
     vendor = await repository.get_vendor(session, vendor_id)
     if vendor is None or vendor.tenant_id != tenant_id:
         raise VendorNotFound("no such vendor")

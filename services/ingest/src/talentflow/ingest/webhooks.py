@@ -124,10 +124,22 @@ def parse_headers(headers: Headers) -> SignedHeaders:
     )
 
 
-def verify(secrets_: Sequence[str], body: bytes, signed: SignedHeaders) -> None:
-    """Pass when one signature matches one of the secrets; else InvalidSignature (401)."""
-    if abs(time.time() - signed.timestamp) > TOLERANCE_S:
+def check_timestamp(signed: SignedHeaders, *, now: float | None = None) -> None:
+    """InvalidSignature (401) when the timestamp is more than 5 minutes from `now`."""
+    if abs((time.time() if now is None else now) - signed.timestamp) > TOLERANCE_S:
         raise InvalidSignature("webhook-timestamp is more than 5 minutes from the server's clock")
+
+
+def verify(
+    secrets_: Sequence[str | Webhook],
+    body: bytes,
+    signed: SignedHeaders,
+    *,
+    now: float | None = None,
+) -> None:
+    """Pass when the timestamp is fresh (as of `now`) and one signature matches one of the
+    secrets (or `verifiers` made from them); else InvalidSignature (401)."""
+    check_timestamp(signed, now=now)
     if not any(entry.startswith("v1,") for entry in signed.signature.split(" ")):
         raise InvalidSignature("webhook-signature has no v1 signature")
     try:
@@ -139,7 +151,9 @@ def verify(secrets_: Sequence[str], body: bytes, signed: SignedHeaders) -> None:
         "webhook-timestamp": str(signed.timestamp),
         "webhook-signature": signed.signature,
     }
-    for webhook in _webhooks(secrets_):
+    ready = [secret for secret in secrets_ if isinstance(secret, Webhook)]
+    raw = [secret for secret in secrets_ if not isinstance(secret, Webhook)]
+    for webhook in ready + verifiers(raw):
         try:
             webhook.verify(text, headers, json_parse=False)
             return
@@ -151,8 +165,9 @@ def verify(secrets_: Sequence[str], body: bytes, signed: SignedHeaders) -> None:
     raise InvalidSignature("no signature matches an active secret of this vendor")
 
 
-def _webhooks(secrets_: Sequence[str]) -> list[Webhook]:
-    """A verifier per stored secret; a secret the package refuses is skipped and logged."""
+def verifiers(secrets_: Sequence[str]) -> list[Webhook]:
+    """A verifier per stored secret (made once, used for many deliveries); a secret the
+    package refuses is skipped and logged."""
     verifiers = []
     for secret in secrets_:
         try:

@@ -1,0 +1,259 @@
+"""Webhook ingest benchmark: sustained accepted deliveries per second and latency, side by
+side with a bare FastAPI endpoint that validates the same body, measured in the same run.
+
+    python bench/ingest.py [--seconds 12] [--relay-process] [--quick]
+
+Starts an embedded PostgreSQL (ingest's migrations), the Tansu broker, ingest
+(`python -m talentflow.ingest serve`, one uvicorn worker, the outbox relay inside it) with a
+seeded tenant and vendor, and the baseline app (bench/support/baseline_app.py, one uvicorn
+worker). Load comes from a separate process (bench/support/loadgen.py: raw asyncio HTTP/1.1
+keep-alive connections; every request a distinct, correctly signed ~3 KB talentflow.v1
+delivery of its own candidate).
+
+1. Maximum rate of each server: closed loop, 256 connections (enough for ingest to have two
+   transactions in flight).
+2. Each server at 70% of its own maximum: open loop (latency counted from the scheduled send
+   time, so a stalled server cannot hide its queue), p50 and p99; ingest's RSS (psutil) and
+   the outbox backlog sampled throughout.
+3. After the load: how long the relay takes to publish what is left.
+
+`--relay-process`: ingest's HTTP worker without a relay (`TALENTFLOW_INGEST_RUN_RELAY=false`)
+and `python -m talentflow.ingest.relay` beside it, the split a deployment may choose.
+
+Ends with one summary line: ingest's maximum accepted rate and its ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support import stack
+
+from talentflow.common.db import create_engine
+from talentflow.common.settings import DEV_ENCRYPTION_KEY
+
+CONNECTIONS = 256
+PENDING = text(
+    "SELECT count(*) FROM ingest.outbox WHERE published_at IS NULL AND discarded_reason IS NULL"
+)
+
+
+class Sampler:
+    """Samples processes' RSS and the outbox backlog every `every` seconds (a thread), and
+    their CPU time over the block."""
+
+    def __init__(self, pids: list[int], database_url: str, every: float = 0.25) -> None:
+        self.processes = [psutil.Process(pid) for pid in pids]
+        self.database_url = database_url
+        self.every = every
+        self.rss: list[int] = []  # the largest process's, each sample
+        self.backlog: list[int] = []
+        self.cpu_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    def _cpu(self) -> float:
+        return sum(p.cpu_times().user + p.cpu_times().system for p in self.processes)
+
+    def __enter__(self) -> Sampler:
+        self.cpu_s = -self._cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.cpu_s += self._cpu()
+
+    async def _run(self) -> None:
+        engine = create_engine(self.database_url, pool_size=1)
+        try:
+            while not self._stop.is_set():
+                self.rss.append(max(p.memory_info().rss for p in self.processes))
+                async with engine.connect() as conn:
+                    self.backlog.append(int((await conn.execute(PENDING)).scalar_one()))
+                await asyncio.sleep(self.every)
+        finally:
+            await engine.dispose()
+
+
+async def drain_seconds(database_url: str, limit_s: float = 120) -> float:
+    """Seconds until the outbox has no pending row."""
+    engine = create_engine(database_url, pool_size=1)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < limit_s:
+            async with engine.connect() as conn:
+                if (await conn.execute(PENDING)).scalar_one() == 0:
+                    return time.perf_counter() - started
+            await asyncio.sleep(0.05)
+        return float("inf")
+    finally:
+        await engine.dispose()
+
+
+def batch_sizes(port: int) -> tuple[float, float]:
+    """(batches, deliveries) the ingest writer has stored so far, from /metrics."""
+    found = dict.fromkeys(("count", "sum"), 0.0)
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    for kind in found:
+        match = re.search(rf"^talentflow_ingest_write_batch_items_{kind} (\S+)$", metrics, re.M)
+        if match:
+            found[kind] = float(match.group(1))
+    return found["count"], found["sum"]
+
+
+def load(base: dict[str, Any], port: int, **spec: Any) -> dict[str, Any]:
+    result = stack.run_load({**base, "port": port, "run": uuid.uuid4().hex[:8], **spec})
+    print(f"  {spec['mode']} loop on :{port}: {result}")
+    return result
+
+
+@contextlib.contextmanager
+def ingest(work: Path, url: str, bootstrap: str, port: int, split: bool) -> Iterator[list[int]]:
+    """Ingest's processes (the HTTP worker first); their pids."""
+    settings = {"run_relay": "false"} if split else {}
+    with stack.ingest_server(
+        work, database_url=url, bootstrap=bootstrap, port=port, **settings
+    ) as http:
+        assert http.pid is not None
+        if not split:
+            yield [http.pid]
+            return
+        with stack.ingest_relay(work, database_url=url, bootstrap=bootstrap) as relay:
+            assert relay.pid is not None
+            yield [http.pid, relay.pid]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds a phase")
+    parser.add_argument("--relay-process", action="store_true", help="the relay on its own")
+    parser.add_argument("--quick", action="store_true", help="3 s phases (a smoke run)")
+    args = parser.parse_args()
+    seconds = 3.0 if args.quick else args.seconds
+    warmup = 1.0 if args.quick else 3.0
+
+    with stack.workdir() as work, stack.postgres(work) as pg, stack.broker(work) as kafka:
+        url = stack.migrated_ingest_database(pg)
+        vendor_id, secret = asyncio.run(stack.seed_vendor(url, DEV_ENCRYPTION_KEY))
+        ingest_port, baseline_port = stack.free_port(), stack.free_port()
+        base = {
+            "host": "127.0.0.1",
+            "path": f"/v1/webhooks/{vendor_id}",
+            "body": stack.result_body("0" * 16),
+            "secret": secret,
+            "warmup": warmup,
+            "duration": seconds,
+        }
+        relay_mode = "its own process" if args.relay_process else "inside the HTTP worker"
+        print(f"body {len(base['body'])} bytes; {seconds:.0f} s phases; relay {relay_mode}")
+        with (
+            ingest(work, url, kafka.bootstrap, ingest_port, args.relay_process) as pids,
+            stack.baseline_server(work, port=baseline_port),
+        ):
+            baseline_max = load(base, baseline_port, mode="closed", concurrency=CONNECTIONS)
+            batches_before = batch_sizes(ingest_port)
+            with Sampler(pids, url) as at_max:
+                ingest_max = load(base, ingest_port, mode="closed", concurrency=CONNECTIONS)
+            batches_after = batch_sizes(ingest_port)
+            asyncio.run(drain_seconds(url))
+            rate = 0.7 * baseline_max["rate"]
+            baseline_70 = load(base, baseline_port, mode="open", rate=rate, concurrency=256)
+            with Sampler(pids, url) as at_70:
+                rate = 0.7 * ingest_max["rate"]
+                ingest_70 = load(base, ingest_port, mode="open", rate=rate, concurrency=256)
+                drained = asyncio.run(drain_seconds(url))
+            batches_end = batch_sizes(ingest_port)
+
+    report(
+        ingest_max,
+        baseline_max,
+        ingest_70,
+        baseline_70,
+        at_max=at_max,
+        at_70=at_70,
+        drained=drained,
+        batch_at_max=_per_batch(batches_before, batches_after),
+        batch_at_70=_per_batch(batches_after, batches_end),
+        seconds=warmup + seconds,
+    )
+
+
+def report(
+    ingest_max: dict[str, Any],
+    baseline_max: dict[str, Any],
+    ingest_70: dict[str, Any],
+    baseline_70: dict[str, Any],
+    *,
+    at_max: Sampler,
+    at_70: Sampler,
+    drained: float,
+    batch_at_max: float,
+    batch_at_70: float,
+    seconds: float,
+) -> None:
+    ratio = ingest_max["rate"] / baseline_max["rate"]
+    rss_mb = max(at_max.rss + at_70.rss) / 2**20
+    cpu_us = at_max.cpu_s / (ingest_max["rate"] * seconds) * 1e6
+    lines = [
+        ("", "ingest", "baseline"),
+        ("max rate, 2xx/s (256 connections)", _n(ingest_max["rate"]), _n(baseline_max["rate"])),
+        ("  p50 / p99 at max, ms", _ms(ingest_max), _ms(baseline_max)),
+        ("  non-2xx answers at max", _errors(ingest_max), _errors(baseline_max)),
+        ("  ingest CPU per delivery, µs", _n(cpu_us), ""),
+        ("  deliveries per transaction", f"{batch_at_max:.0f}", ""),
+        ("70% of own max, requests/s", _n(ingest_70["rate"]), _n(baseline_70["rate"])),
+        ("  p50 / p99 at 70%, ms", _ms(ingest_70), _ms(baseline_70)),
+        ("  non-2xx answers at 70%", _errors(ingest_70), _errors(baseline_70)),
+        ("  deliveries per transaction", f"{batch_at_70:.0f}", ""),
+        ("ingest RSS, max MB (a process)", f"{rss_mb:.0f}", ""),
+        ("outbox backlog, max at max / 70%", f"{max(at_max.backlog)} / {max(at_70.backlog)}", ""),
+        ("outbox drained after the 70% load", f"{drained:.1f} s", ""),
+    ]
+    print()
+    for label, *cells in lines:
+        print(f"  {label:<36}" + "".join(f"{c:>16}" for c in cells))
+    print()
+    print(
+        f"ingest: {ingest_max['rate']:,.0f} accepted/s = {ratio:.2f}x baseline "
+        f"({baseline_max['rate']:,.0f}/s); p99 at 70%: {ingest_70['p99_ms']:.0f} ms; "
+        f"RSS {rss_mb:.0f} MB; outbox drained in {drained:.1f} s"
+    )
+
+
+def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float:
+    batches, items = after[0] - before[0], after[1] - before[1]
+    return items / batches if batches else 0.0
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _ms(result: dict[str, Any]) -> str:
+    return f"{result['p50_ms']:.1f} / {result['p99_ms']:.1f}"
+
+
+def _errors(result: dict[str, Any]) -> str:
+    return str(sum(n for status, n in result["statuses"].items() if not status.startswith("2")))
+
+
+if __name__ == "__main__":
+    main()

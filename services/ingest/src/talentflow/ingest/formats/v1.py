@@ -1,0 +1,152 @@
+"""The `talentflow.v1` result format, and the field types every format's result must satisfy.
+
+Every adapter ends with a talentflow.v1 result (scores on 0-100), validated by
+`InterviewResultV1`, so the same rules (lengths, e-mail, https URLs, metric names, no control
+characters) hold whatever the vendor sent.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _encodable(value: str) -> str:
+    # Lone surrogates (possible in documents decoded by json.loads) cannot be stored or sent.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise PydanticCustomError("unicode", "must be valid Unicode text") from None
+    return value
+
+
+def _single_line(value: str) -> str:
+    _encodable(value)
+    if _CONTROL.search(value):
+        raise PydanticCustomError("control_characters", "must not contain control characters")
+    return value
+
+
+def _email(value: str) -> str:
+    _encodable(value)
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise PydanticCustomError("email", "must be an e-mail address like name@example.com")
+    return value
+
+
+def _https_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise PydanticCustomError("url", "must be an https:// URL")
+    return value
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):  # built by an adapter (Python mode); AwareDatetime checks it
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise PydanticCustomError(
+            "datetime_format",
+            "must be an ISO 8601 date-time with an offset, e.g. 2026-03-01T10:15:00+08:00",
+        )
+    return value
+
+
+METRIC_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # fullmatch: a metric name in snake_case
+MetricName = Annotated[str, StringConstraints(pattern=rf"^{METRIC_NAME.pattern}$")]
+Score = Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
+Measure = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_single_line)
+]
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
+HttpsUrl = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(_single_line),
+    AfterValidator(_https_url),
+]
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CandidateV1(_Strict):
+    external_id: Annotated[Text, Field(max_length=200, description="The vendor's/ATS's id")]
+    name: Annotated[Text, Field(max_length=200)] | None = None
+    email: Email | None = None
+    locale: Literal["en", "zh-CN"] = "en"
+
+
+class EvidenceV1(_Strict):
+    competency: MetricName | None = None
+    quote: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+        AfterValidator(_encodable),
+    ]
+    at_seconds: Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)] | None = None
+
+
+class InterviewResultV1(_Strict):
+    """One interview result in the `talentflow.v1` format (scores on 0-100)."""
+
+    model_config = ConfigDict(
+        title="InterviewResultV1",
+        json_schema_extra={
+            "examples": [
+                {
+                    "result_id": "res-20260301-0042",
+                    "job_id": "8c1d3f0e-5a7b-4c2d-9e8f-0a1b2c3d4e5f",
+                    "candidate": {
+                        "external_id": "ats-123",
+                        "name": "Ada Lovelace",
+                        "email": "ada@example.com",
+                        "locale": "en",
+                    },
+                    "interviewed_at": "2026-03-01T10:15:00+08:00",
+                    "overall_score": 81,
+                    "competencies": {"communication": 88, "logic": 74},
+                    "counts": {"customer_cases": 3, "questions_asked": 5},
+                    "evidence": [
+                        {"competency": "communication", "quote": "...", "at_seconds": 312.5}
+                    ],
+                    "biometrics": {"smile_count": 14, "eye_contact_ratio": 0.71},
+                    "report_url": "https://vendor.example/reports/res-20260301-0042",
+                }
+            ]
+        },
+    )
+
+    result_id: Annotated[Text, Field(max_length=200, description="The vendor's result id")]
+    job_id: uuid.UUID
+    candidate: CandidateV1
+    interviewed_at: IsoDatetime
+    overall_score: Score | None = None
+    competencies: Annotated[dict[MetricName, Score], Field(max_length=200)] = {}
+    counts: Annotated[dict[MetricName, Count], Field(max_length=200)] = {}
+    evidence: Annotated[list[EvidenceV1], Field(max_length=500)] = []
+    biometrics: Annotated[dict[MetricName, Measure], Field(max_length=200)] = {}
+    report_url: HttpsUrl | None = None

@@ -1,0 +1,230 @@
+"""CSV imports: the header, and each record turned into a talentflow.v1 document.
+
+Columns (header names, any order): `result_id`, `job_id`, `candidate_external_id`,
+`interviewed_at` (required); `candidate_name`, `candidate_email`, `candidate_locale`,
+`overall_score`, `report_url`, `evidence` (a JSON array of {competency, quote, at_seconds});
+`competency.<name>`, `count.<name>` and `biometric.<name>` for each metric. An empty cell is
+an absent value. Errors name the CSV column (`candidate_email`, `competency.logic`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from talentflow.ingest.imports.exceptions import InvalidCsvHeader
+from talentflow.ingest.imports.parsing import LineError, LineReader, Row, too_long
+
+
+class Kind(Enum):
+    TEXT = "text"
+    NUMBER = "number"
+    INTEGER = "integer"
+    JSON = "json"
+
+
+FLAT: dict[str, tuple[tuple[str, ...], Kind]] = {
+    "result_id": (("result_id",), Kind.TEXT),
+    "job_id": (("job_id",), Kind.TEXT),
+    "candidate_external_id": (("candidate", "external_id"), Kind.TEXT),
+    "candidate_name": (("candidate", "name"), Kind.TEXT),
+    "candidate_email": (("candidate", "email"), Kind.TEXT),
+    "candidate_locale": (("candidate", "locale"), Kind.TEXT),
+    "interviewed_at": (("interviewed_at",), Kind.TEXT),
+    "overall_score": (("overall_score",), Kind.NUMBER),
+    "report_url": (("report_url",), Kind.TEXT),
+    "evidence": (("evidence",), Kind.JSON),
+}
+REQUIRED = ("result_id", "job_id", "candidate_external_id", "interviewed_at")
+# column prefix -> (document section, kind of its values)
+PREFIXES: dict[str, tuple[str, Kind]] = {
+    "competency.": ("competencies", Kind.NUMBER),
+    "count.": ("counts", Kind.INTEGER),
+    "biometric.": ("biometrics", Kind.NUMBER),
+}
+_SECTION_PREFIX = {section: prefix for prefix, (section, _) in PREFIXES.items()}
+_METRIC = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    index: int
+    path: tuple[str, ...]
+    kind: Kind
+
+
+class CsvLayout:
+    """The columns of one file, from its header."""
+
+    def __init__(self, names: list[str]) -> None:
+        problems: list[dict[str, Any]] = []
+        columns: list[Column] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(names):
+            name = raw.strip()
+            problem = _column_problem(name, seen)
+            if problem:
+                problems.append(_header_error(index, name, problem))
+                continue
+            seen.add(name)
+            columns.append(Column(index, *_column(name)))
+        for name in REQUIRED:
+            if name not in seen:
+                problems.append(_header_error(len(names), name, "this column is required"))
+        if problems:
+            raise InvalidCsvHeader("the CSV header is not valid", errors=problems)
+        self.width = len(names)
+        self.columns = columns
+
+    def document(self, cells: list[str]) -> tuple[dict[str, Any], list[LineError]]:
+        """The talentflow.v1 document of a record, and the cells that could not be read."""
+        document: dict[str, Any] = {}
+        errors: list[LineError] = []
+        for column in self.columns:
+            cell = cells[column.index].strip()
+            if not cell:
+                continue
+            if column.kind is Kind.JSON:
+                try:
+                    value: Any = json.loads(cell)
+                except (ValueError, RecursionError):
+                    errors.append(LineError("evidence", "must be a JSON array", "json_invalid"))
+                    continue
+            elif column.kind is Kind.NUMBER:
+                value = _number(cell)
+            elif column.kind is Kind.INTEGER:
+                value = int(cell) if _INTEGER.fullmatch(cell) else cell
+            else:
+                value = cell
+            target = document
+            for key in column.path[:-1]:
+                target = target.setdefault(key, {})
+            target[column.path[-1]] = value
+        return document, errors
+
+    @staticmethod
+    def column_of(field: str) -> str:
+        """The CSV column of a document field (`candidate.email` -> `candidate_email`)."""
+        section, _, rest = field.partition(".")
+        if section == "candidate" and rest:
+            return "candidate_" + rest
+        if section in _SECTION_PREFIX and rest:
+            return _SECTION_PREFIX[section] + rest
+        return field
+
+
+def _column_problem(name: str, seen: set[str]) -> str | None:
+    if not name:
+        return "a column has no name"
+    if name in seen:
+        return "this column appears twice"
+    if name in FLAT:
+        return None
+    for prefix in PREFIXES:
+        if name.startswith(prefix):
+            if _METRIC.fullmatch(name[len(prefix) :]):
+                return None
+            return "a metric name must match ^[a-z][a-z0-9_]{0,63}$"
+    return (
+        "unknown column; expected " + ", ".join(FLAT) + ", or competency.<name>, count.<name>, "
+        "biometric.<name>"
+    )
+
+
+def _header_error(index: int, name: str, message: str) -> dict[str, Any]:
+    return {
+        "field": name or f"column {index + 1}",
+        "in": "body",
+        "pointer": f"/header/{index}",
+        "message": message,
+        "type": "csv_header",
+    }
+
+
+def _column(name: str) -> tuple[tuple[str, ...], Kind]:
+    if name in FLAT:
+        return FLAT[name]
+    for prefix, (section, kind) in PREFIXES.items():
+        if name.startswith(prefix):
+            return (section, name[len(prefix) :]), kind
+    raise AssertionError(name)  # _column_problem refused it
+
+
+def _number(cell: str) -> Any:
+    if _INTEGER.fullmatch(cell):
+        return int(cell)
+    try:
+        return float(cell)
+    except ValueError:
+        return cell  # validation reports "a valid number" for the column
+
+
+async def read_header(lines: LineReader) -> CsvLayout:
+    """Read and check line 1; InvalidCsvHeader (422) names every column at fault."""
+    async for _, content in lines:
+        problem = too_long(lines.max_line_bytes) if content is None else None
+        if content is not None:
+            try:
+                return CsvLayout(next(csv.reader([content.decode("utf-8")], strict=True), []))
+            except (UnicodeDecodeError, csv.Error):
+                problem = "the header is not valid UTF-8 CSV"
+        raise InvalidCsvHeader(
+            "the CSV header is not valid", errors=[_header_error(0, "header", problem or "")]
+        )
+    return CsvLayout([])
+
+
+async def csv_rows(
+    lines: LineReader, layout: CsvLayout, *, max_row_bytes: int
+) -> AsyncIterator[Row]:
+    """One row per CSV record after the header (records may span lines inside quotes)."""
+    pending: list[str] = []
+    start = size = 0
+    quoted = False
+    async for number, content in lines:
+        if content is None or (pending and size + len(content) > max_row_bytes):
+            message = too_long(lines.max_line_bytes) if content is None else "the row is too long"
+            yield Row(start if pending else number, number, None, errors=[_whole(message)])
+            pending, size, quoted = [], 0, False
+            continue
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            yield Row(start if pending else number, number, None, errors=[_whole("not UTF-8")])
+            pending, size, quoted = [], 0, False
+            continue
+        if not pending:
+            start = number
+        pending.append(text)
+        size += len(content)
+        if text.count('"') % 2:
+            quoted = not quoted
+        if quoted:
+            continue
+        record, pending, size = "\n".join(pending), [], 0
+        if record.strip():
+            yield _row(layout, start, number, record)
+    if pending:
+        yield Row(start, lines.number, None, errors=[_whole("a quoted value is never closed")])
+
+
+def _row(layout: CsvLayout, start: int, end: int, record: str) -> Row:
+    try:
+        cells = next(csv.reader([record], strict=True))
+    except csv.Error:
+        return Row(start, end, None, errors=[_whole("the row is not valid CSV")])
+    if len(cells) != layout.width:
+        message = f"the row has {len(cells)} values; the header has {layout.width} columns"
+        return Row(start, end, None, errors=[LineError("", message, "csv_width")])
+    document, errors = layout.document(cells)
+    return Row(start, end, document, errors=errors)
+
+
+def _whole(message: str) -> LineError:
+    return LineError("", message, "csv_row")

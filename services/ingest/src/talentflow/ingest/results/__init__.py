@@ -1,0 +1,1 @@
+"""The write path of results: set-based SQL for `storage.store` and the webhook writer."""

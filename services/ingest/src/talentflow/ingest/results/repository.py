@@ -1,0 +1,187 @@
+"""The SQL of storing results in batches: a fixed number of statements whatever the batch.
+
+Statements go to the driver as they are, on the asyncpg connection under the session's
+transaction (`talentflow.common.crypto.driver_connection`): `$n` parameters, arrays for
+batches, no per-statement or per-row work in SQLAlchemy. Values are passed as asyncpg takes
+them; JSON columns take JSON text. The driver's errors are raised as SQLAlchemy's.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import typing
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic_core
+from sqlalchemy import JSON, Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
+from talentflow.common.outbox import unnest_insert_sql
+from talentflow.ingest.models import PLATFORM, Result, Tenant, Vendor, VendorSecret, WebhookReceipt
+
+RESULTS = typing.cast(Table, Result.__table__)
+RECEIPTS = typing.cast(Table, WebhookReceipt.__table__)
+_VENDORS = typing.cast(Table, Vendor.__table__)
+_TENANTS = typing.cast(Table, Tenant.__table__)
+_SECRETS = typing.cast(Table, VendorSecret.__table__)
+
+ResultKey = tuple[uuid.UUID, str]  # (vendor_id, vendor_result_id)
+ReceiptKey = tuple[uuid.UUID, str]  # (vendor_id, webhook_id)
+
+
+# --- locks ----------------------------------------------------------------------------------
+
+# In the order of the locks' 64-bit ids (a volatile function in the select list runs after
+# the sort), so transactions locking overlapping sets never deadlock.
+_LOCK_ALL = (
+    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h"
+    " FROM unnest($1::text[]) AS k) AS ids ORDER BY h"
+)
+
+
+async def lock_all(db: DriverConnection, keys: Collection[str]) -> None:
+    """Transaction-scoped advisory locks on every key (`repository.lock` takes the same ones)
+    in one statement, in an order every caller shares.
+
+    Take all of a transaction's locks in one call: a second call may wait on a lock that a
+    transaction waiting on the first call's locks holds.
+    """
+    if keys:
+        with driver_errors():
+            await db.execute(_LOCK_ALL, list(keys))
+
+
+# --- what is stored already --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestVersion:
+    result_id: uuid.UUID
+    version: int
+    content_hash: bytes
+
+
+_KNOWN = f"""
+SELECT true, latest.* FROM (
+    SELECT DISTINCT ON (r.vendor_id, r.vendor_result_id)
+        r.vendor_id, r.vendor_result_id, r.id, r.version, r.content_hash
+    FROM {RESULTS.fullname} AS r
+    JOIN unnest($1::uuid[], $2::text[]) AS k(vendor_id, vendor_result_id)
+        ON r.vendor_id = k.vendor_id AND r.vendor_result_id = k.vendor_result_id
+    ORDER BY r.vendor_id, r.vendor_result_id, r.version DESC
+) AS latest
+UNION ALL
+SELECT false, w.vendor_id, w.webhook_id, w.result_id, w.result_version, NULL
+FROM {RECEIPTS.fullname} AS w
+JOIN unnest($3::uuid[], $4::text[]) AS k(vendor_id, webhook_id)
+    ON w.vendor_id = k.vendor_id AND w.webhook_id = k.webhook_id
+"""  # noqa: S608 - our own table names
+
+
+async def known(
+    db: DriverConnection, results: Collection[ResultKey], receipts: Collection[ReceiptKey]
+) -> tuple[dict[ResultKey, LatestVersion], dict[ReceiptKey, tuple[uuid.UUID, int]]]:
+    """The latest stored version of each of these vendor results, and the (result id,
+    version) each of these webhook deliveries was answered with; absent: none yet."""
+    with driver_errors():
+        rows = await db.fetch(
+            _KNOWN,
+            [vendor for vendor, _ in results],
+            [result for _, result in results],
+            [vendor for vendor, _ in receipts],
+            [webhook for _, webhook in receipts],
+        )
+    latest: dict[ResultKey, LatestVersion] = {}
+    answered: dict[ReceiptKey, tuple[uuid.UUID, int]] = {}
+    for is_result, vendor, key, result_id, version, digest in rows:
+        if is_result:
+            latest[(vendor, key)] = LatestVersion(result_id, version, digest)
+        else:
+            answered[(vendor, key)] = (result_id, version)
+    return latest, answered
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+async def add_versions(
+    db: DriverConnection,
+    results: dict[str, list[Any]],
+    receipts: dict[str, list[Any]],
+    outbox: dict[str, list[Any]],
+) -> None:
+    """Insert result versions, webhook receipts and outbox rows, each given column by column
+    ({column: [value per row]}, JSON columns as JSON text), in one statement."""
+    sql = _add_versions_sql(tuple(results), tuple(receipts), tuple(outbox))
+    with driver_errors():
+        await db.execute(sql, *results.values(), *receipts.values(), *outbox.values())
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's value as the driver takes it."""
+    return pydantic_core.to_json(value).decode()
+
+
+@functools.cache
+def _add_versions_sql(
+    results: tuple[str, ...], receipts: tuple[str, ...], outbox: tuple[str, ...]
+) -> str:
+    # One statement: the receipts' foreign key is checked at its end, when the results are in.
+    first_receipt = len(results) + 1
+    first_outbox = first_receipt + len(receipts)
+    return (
+        f"WITH results AS ({unnest_insert_sql(RESULTS, results)}), "
+        f"receipts AS ({unnest_insert_sql(RECEIPTS, receipts, first_receipt)}) "
+        f"{unnest_insert_sql(PLATFORM.outbox, outbox, first_outbox)}"
+    )
+
+
+# --- vendors' state -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VendorState:
+    """A vendor's row, its tenant's policy and its active secrets' ids, as of one read: a
+    delivery checked against one state is stored only while it still holds."""
+
+    vendor: tuple[Any, ...]  # the vendors row, column by column
+    policy: str
+    secret_ids: tuple[uuid.UUID, ...]
+
+    def vendor_row(self) -> Vendor:
+        """The vendor as a (transient) Vendor object."""
+        return Vendor(**{c.key: v for c, v in zip(_VENDORS.c, self.vendor, strict=True)})
+
+
+_VENDOR_STATES = f"""
+SELECT {", ".join(f'v."{c.name}"' for c in _VENDORS.c)}, t.biometrics_policy,
+    (SELECT array_agg(s.id ORDER BY s.id) FROM {_SECRETS.fullname} AS s
+     WHERE s.vendor_id = v.id AND s.retired_at IS NULL)
+FROM {_VENDORS.fullname} AS v JOIN {_TENANTS.fullname} AS t ON t.id = v.tenant_id
+WHERE v.id = ANY($1::uuid[])
+"""  # noqa: S608 - our own table and column names
+_JSON_COLUMNS = [isinstance(c.type, JSON) for c in _VENDORS.c]
+_ID = [c.name for c in _VENDORS.c].index("id")
+
+
+async def vendor_states(
+    db: AsyncSession | DriverConnection, vendor_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, VendorState]:
+    """The current state of each of these vendors (absent: no such vendor)."""
+    db = await driver_connection(db)
+    with driver_errors():
+        rows = await db.fetch(_VENDOR_STATES, list(vendor_ids))
+    states = {}
+    for row in rows:
+        vendor = tuple(
+            json.loads(value) if is_json and isinstance(value, str) else value
+            for value, is_json in zip(row[: len(_JSON_COLUMNS)], _JSON_COLUMNS, strict=True)
+        )
+        secret_ids = row[len(_JSON_COLUMNS) + 1] or ()
+        states[row[_ID]] = VendorState(vendor, row[len(_JSON_COLUMNS)], tuple(secret_ids))
+    return states

@@ -1,0 +1,213 @@
+"""Group commit for webhook deliveries: many concurrent requests, one transaction.
+
+Each request verifies, parses and normalizes its delivery itself, then hands the result to
+`ResultWriter.write` and waits. The writer gathers what concurrent requests hand in (up to
+`max_items`, lingering up to `max_wait_s` for company when few are waiting) and stores them
+with one `storage.store` call in one transaction; each request is answered only after that
+commit, with its own outcome.
+
+- Before storing, the batch re-reads the state (row, tenant policy, active secret ids) of
+  its vendors: a delivery checked against an older state fails with `VendorChanged`, so its
+  request can check it again (a retired secret or a disabled vendor never gets a 2xx).
+- The database unavailable: every request of the batch gets `Unavailable` (503, retry);
+  nothing of the batch is stored.
+- Anything else that fails the batch is an item's fault or a bug: the batch is split in
+  halves and retried until the failing item is alone, and only its request gets the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from prometheus_client import Histogram
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from talentflow.common.crypto import FieldCipher
+from talentflow.common.driver import driver_errors
+from talentflow.common.errors import Unavailable
+from talentflow.ingest import storage
+from talentflow.ingest.results import repository
+
+log = logging.getLogger(__name__)
+
+BATCH_ITEMS = Histogram(
+    "talentflow_ingest_write_batch_items",
+    "Webhook deliveries stored per transaction (group commit)",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)
+
+RETRY_AFTER = {"Retry-After": "5"}
+
+
+class VendorChanged(Exception):
+    """The vendor's settings changed after the delivery was checked: check it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    item: storage.Incoming
+    vendor_state: repository.VendorState
+    future: asyncio.Future[storage.Stored]
+
+
+class ResultWriter:
+    """Stores webhook deliveries in shared transactions; `start()` it, `await stop()` it."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        cipher: FieldCipher,
+        max_items: int = 500,
+        max_wait_s: float = 0.002,
+        concurrency: int = 2,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._engine = engine
+        self._cipher = cipher
+        self._max_items = max_items
+        self._max_wait_s = max_wait_s
+        self._slots = asyncio.Semaphore(concurrency)
+        self._after_commit = after_commit
+        self._queue: deque[_Pending] = deque()
+        self._arrived = asyncio.Event()
+        self._full = asyncio.Event()
+        self._batches: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self._closed = False
+        self.stats: Counter[str] = Counter()
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._gather_forever(), name="ingest-result-writer")
+
+    async def stop(self) -> None:
+        """Store what was handed in, then stop."""
+        self._closed = True
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        while self._queue:
+            await self._dispatch()
+        if self._batches:
+            await asyncio.gather(*self._batches, return_exceptions=True)
+
+    async def write(
+        self, item: storage.Incoming, *, vendor_state: repository.VendorState
+    ) -> storage.Stored:
+        """Store `item` in the next batch; return once that batch has committed."""
+        if self._closed:
+            raise Unavailable("the service is shutting down; retry", headers=RETRY_AFTER)
+        future: asyncio.Future[storage.Stored] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(item, vendor_state, future))
+        self._arrived.set()
+        if len(self._queue) >= self._max_items:
+            self._full.set()
+        return await future
+
+    async def _gather_forever(self) -> None:
+        while True:
+            while not self._queue:
+                self._arrived.clear()
+                await self._arrived.wait()
+            await self._dispatch()
+
+    async def _dispatch(self) -> None:
+        """Wait for a free transaction, linger briefly if few are waiting, start a batch."""
+        await self._slots.acquire()
+        try:
+            if len(self._queue) < self._max_items and self._max_wait_s > 0 and not self._closed:
+                self._full.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._max_wait_s):
+                        await self._full.wait()
+            batch = [self._queue.popleft() for _ in range(min(self._max_items, len(self._queue)))]
+        except BaseException:
+            self._slots.release()
+            raise
+        task = asyncio.create_task(self._run_batch(batch))
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _run_batch(self, batch: list[_Pending]) -> None:
+        try:
+            await self._commit(batch)
+        finally:
+            self._slots.release()
+
+    async def _commit(self, batch: Sequence[_Pending]) -> None:
+        """Store `batch` in one transaction and answer each of its requests."""
+        if not batch:
+            return
+        try:
+            live, stored = await self._store(batch)
+        except Exception as exc:
+            if unavailable(exc):
+                log.error(
+                    "storing a batch failed: database unavailable",
+                    extra={"items": len(batch), "error": type(exc).__name__},
+                )
+                self.stats["unavailable"] += len(batch)
+                for p in batch:
+                    _fail(p, Unavailable("the database is unavailable; retry", headers=RETRY_AFTER))
+            elif len(batch) > 1:
+                middle = len(batch) // 2
+                await self._commit(batch[:middle])
+                await self._commit(batch[middle:])
+            else:
+                log.exception("storing a delivery failed", extra={"error": type(exc).__name__})
+                self.stats["failed"] += 1
+                _fail(batch[0], exc)
+            return
+        self._after_commit()
+        statuses: Counter[str] = Counter(s.status for s in stored)
+        self.stats.update(statuses)
+        self.stats["batches"] += 1
+        self.stats["items"] += len(batch)
+        BATCH_ITEMS.observe(len(batch))
+        log.debug("stored a batch", extra={"items": len(batch), **statuses})
+        for p, result in zip(live, stored, strict=True):
+            if not p.future.done():
+                p.future.set_result(result)
+        for p in batch:
+            _fail(p, VendorChanged())  # only those not answered above
+
+    async def _store(
+        self, batch: Sequence[_Pending]
+    ) -> tuple[list[_Pending], list[storage.Stored]]:
+        """One transaction straight on the driver (no session: a batch of one costs little
+        more than its statements): the vendors' state, then `storage.store`."""
+        async with self._engine.connect() as conn:
+            db = (await conn.get_raw_connection()).driver_connection
+            assert db is not None
+            try:
+                with driver_errors():
+                    async with db.transaction():
+                        vendors = {p.item.vendor_id for p in batch}
+                        states = await repository.vendor_states(db, vendors)
+                        live = [p for p in batch if states.get(p.item.vendor_id) == p.vendor_state]
+                        items = [p.item for p in live]
+                        return live, await storage.store(db, cipher=self._cipher, items=items)
+            except Exception as exc:
+                if unavailable(exc):
+                    await conn.invalidate()  # the pool must not hand out a dead connection
+                raise
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (not that a statement failed)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError)
+
+
+def _fail(pending: _Pending, exc: BaseException) -> None:
+    if not pending.future.done():
+        pending.future.set_exception(exc)

@@ -1,0 +1,281 @@
+"""Group commit of webhook deliveries: shared transactions, each request answered on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from talentflow.common.crypto import FieldCipher, load_master_key
+from talentflow.common.db import create_engine, create_sessionmaker
+from talentflow.common.errors import Unavailable
+from talentflow.common.events import CandidateContact
+from talentflow.common.ids import candidate_id
+from talentflow.devstack.testing import running_app
+from talentflow.devstack.testing import service_settings_env as settings_env
+from talentflow.ingest import storage
+from talentflow.ingest.config import Settings
+from talentflow.ingest.main import create_app
+from talentflow.ingest.models import PLATFORM, BiometricsPolicy
+from talentflow.ingest.normalize import Normalized
+from talentflow.ingest.results import repository
+from talentflow.ingest.writer import ResultWriter
+
+LINGER_MS = 50  # long enough for concurrent test requests to land in one batch
+
+
+@pytest.fixture
+def settings(ingest_database_url: str, kafka: tuple[str, bool]) -> Settings:
+    return Settings(
+        **settings_env(database_url=ingest_database_url, kafka=kafka),
+        webhook_batch_max_wait_ms=LINGER_MS,
+        webhook_batch_concurrency=1,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(app) as client:
+        yield client
+
+
+def writer_of(app: FastAPI) -> ResultWriter:
+    writer: ResultWriter = app.state.intake.writer
+    return writer
+
+
+class TestGroupCommit:
+    async def test_concurrent_deliveries_share_transactions_each_with_its_own_answer(
+        self, h, app: FastAPI
+    ) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        await h.deliver(vendor_id, secret, h.payload())  # the vendor is now cached
+        batches_before = writer_of(app).stats["batches"]
+
+        responses = await asyncio.gather(
+            *(h.deliver(vendor_id, secret, h.payload()) for _ in range(30))
+        )
+
+        assert [r.status_code for r in responses] == [202] * 30
+        result_ids = {r.json()["result_id"] for r in responses}
+        assert len(result_ids) == 30
+        rows = await h.rows("SELECT id FROM ingest.results WHERE vendor_id = :v", v=vendor_id)
+        assert {str(r["id"]) for r in rows} >= result_ids and len(rows) == 31
+        assert writer_of(app).stats["batches"] - batches_before < 10
+
+    async def test_the_same_webhook_id_twice_in_one_batch_is_one_result(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        await h.deliver(vendor_id, secret, h.payload())
+        payload = h.payload()
+
+        responses = await asyncio.gather(
+            *(h.deliver(vendor_id, secret, payload, webhook_id="msg_twice") for _ in range(5))
+        )
+
+        assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 202]
+        assert len({r.json()["result_id"] for r in responses}) == 1
+        outbox = await h.rows(
+            "SELECT id FROM ingest.outbox WHERE subject = :s",
+            s=f"results/{responses[0].json()['result_id']}",
+        )
+        assert len(outbox) == 1
+
+
+class TestVendorSettingsChange:
+    async def test_a_cached_vendor_disabled_since_gets_404(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        assert (await h.deliver(vendor_id, secret, h.payload())).status_code == 202
+
+        await h.client.patch(
+            f"/v1/vendors/{vendor_id}", json={"enabled": False}, headers=h.auth(tenant)
+        )
+        response = await h.deliver(vendor_id, secret, h.payload())
+
+        assert response.status_code == 404
+
+    async def test_a_secret_added_since_verifies_at_once(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, old = await h.vendor(tenant)
+        assert (await h.deliver(vendor_id, old, h.payload())).status_code == 202
+
+        added = await h.client.post(f"/v1/vendors/{vendor_id}/secrets", headers=h.auth(tenant))
+        response = await h.deliver(vendor_id, added.json()["secret"], h.payload())
+
+        assert response.status_code == 202
+
+    async def test_a_policy_changed_since_applies_to_the_next_delivery(self, h) -> None:
+        tenant = await h.tenant("US", "allow")
+        vendor_id, secret = await h.vendor(tenant)
+        assert (await h.deliver(vendor_id, secret, h.payload())).status_code == 202
+
+        changed = await h.client.put(
+            "/v1/tenant",
+            json={"jurisdiction": "US", "biometrics_policy": "drop"},
+            headers=h.auth(tenant),
+        )
+        assert changed.status_code == 200
+        response = await h.deliver(vendor_id, secret, h.payload())
+
+        (row,) = await h.rows(
+            "SELECT biometrics_policy, biometrics_enc FROM ingest.results WHERE id = :id",
+            id=uuid.UUID(response.json()["result_id"]),
+        )
+        assert row == {"biometrics_policy": "drop", "biometrics_enc": None}
+
+
+def normalized(tenant: uuid.UUID, **overrides: Any) -> Normalized:
+    external_id = f"ats-{uuid.uuid4().hex[:8]}"
+    values: dict[str, Any] = {
+        "vendor_result_id": f"r-{uuid.uuid4().hex[:8]}",
+        "candidate_id": candidate_id(tenant, external_id),
+        "candidate": CandidateContact(external_id=external_id, name="Grace Hopper"),
+        "job_id": uuid.UUID(int=7),
+        "interviewed_at": datetime(2026, 3, 1, tzinfo=UTC),
+        "overall_score": 70.0,
+        "competencies": {"communication": 80.0},
+        "counts": {},
+        "evidence": [],
+        "policy": BiometricsPolicy.DROP,
+        "stored_biometrics": None,
+        "published_biometrics": {},
+        "dropped_metrics": [],
+        "report_url": None,
+        "archive": b"{}",
+        **overrides,
+    }
+    return Normalized(**values)
+
+
+class Deliveries:
+    """Items of one vendor for a ResultWriter of the test's own, and what got stored."""
+
+    def __init__(self, h, db: AsyncEngine, tenant: uuid.UUID, vendor_id: uuid.UUID) -> None:
+        self.h, self.db, self.tenant, self.vendor_id = h, db, tenant, vendor_id
+        self.cipher = FieldCipher(
+            load_master_key(h.settings.encryption_key.get_secret_value()), PLATFORM.subject_keys
+        )
+
+    def writer(self, engine: AsyncEngine | None = None) -> ResultWriter:
+        return ResultWriter(engine or self.db, cipher=self.cipher, max_wait_s=LINGER_MS / 1000)
+
+    def item(self, **overrides: Any) -> storage.Incoming:
+        return storage.Incoming(
+            tenant_id=self.tenant,
+            vendor_id=self.vendor_id,
+            format="talentflow.v1",
+            result=normalized(self.tenant, **overrides),
+            webhook_id=f"msg-{uuid.uuid4().hex}",
+        )
+
+    async def state(self) -> repository.VendorState:
+        async with create_sessionmaker(self.db)() as session:
+            return (await repository.vendor_states(session, [self.vendor_id]))[self.vendor_id]
+
+    async def ddl(self, *statements: str) -> None:
+        async with self.db.begin() as conn:
+            for statement in statements:
+                await conn.exec_driver_sql(statement)
+
+    async def stored(self) -> int:
+        rows = await self.h.rows(
+            "SELECT count(*) AS n FROM ingest.results WHERE vendor_id = :v", v=self.vendor_id
+        )
+        return int(rows[0]["n"])
+
+
+@pytest.fixture
+async def d(h, db: AsyncEngine) -> Deliveries:
+    tenant = await h.tenant()
+    vendor_id, _ = await h.vendor(tenant)
+    return Deliveries(h, db, tenant, vendor_id)
+
+
+class TestResultWriter:
+    async def test_an_item_that_cannot_be_stored_fails_only_its_own_request(
+        self, d: Deliveries
+    ) -> None:
+        writer = d.writer()
+        writer.start()
+        state = await d.state()
+        items = [d.item() for _ in range(7)] + [d.item(overall_score=150.0)] + [d.item()]
+
+        outcomes = await asyncio.gather(
+            *(writer.write(i, vendor_state=state) for i in items), return_exceptions=True
+        )
+        await writer.stop()
+
+        assert isinstance(outcomes[7], ValidationError)
+        good = outcomes[:7] + outcomes[8:]
+        assert all(isinstance(o, storage.Stored) and o.status == "accepted" for o in good)
+        assert await d.stored() == 8
+
+    async def test_a_database_failure_mid_batch_answers_503_to_all_and_stores_nothing(
+        self, d: Deliveries
+    ) -> None:
+        doomed = uuid.uuid4()  # the candidate whose outbox row makes the server end the session
+        name = f"die_{doomed.hex}"
+        await d.ddl(
+            f"CREATE FUNCTION ingest.{name}() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$",
+            f"CREATE TRIGGER {name} BEFORE INSERT ON ingest.outbox FOR EACH ROW "
+            f"WHEN (NEW.subject_id = '{doomed}') EXECUTE FUNCTION ingest.{name}()",
+        )
+        writer = d.writer()
+        writer.start()
+        state = await d.state()
+        items = [d.item() for _ in range(4)] + [d.item(candidate_id=doomed)]
+        try:
+            outcomes = await asyncio.gather(
+                *(writer.write(item, vendor_state=state) for item in items),
+                return_exceptions=True,
+            )
+            await writer.stop()
+        finally:
+            await d.ddl(f"DROP FUNCTION ingest.{name}() CASCADE")
+
+        assert all(isinstance(o, Unavailable) and o.status_code == 503 for o in outcomes)
+        assert await d.stored() == 0
+
+    async def test_an_unreachable_database_answers_503(self, d: Deliveries) -> None:
+        engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/nowhere", pool_size=1)
+        writer = d.writer(engine)
+        writer.start()
+        state = await d.state()
+        try:
+            outcomes = await asyncio.gather(
+                *(writer.write(d.item(), vendor_state=state) for _ in range(3)),
+                return_exceptions=True,
+            )
+            await writer.stop()
+        finally:
+            await engine.dispose()
+
+        assert all(isinstance(o, Unavailable) for o in outcomes)
+
+    async def test_stopping_stores_what_was_handed_in(self, d: Deliveries) -> None:
+        writer = d.writer()
+        writer.start()
+        state = await d.state()
+        writes = [asyncio.create_task(writer.write(d.item(), vendor_state=state)) for _ in range(4)]
+        await asyncio.sleep(0)  # handed in, still lingering
+
+        await writer.stop()
+
+        assert [(await w).status for w in writes] == ["accepted"] * 4
+        assert await d.stored() == 4
