@@ -61,6 +61,7 @@ class ServiceRuntime:
         self._want_relay = relay
         self._specs: list[_ConsumerSpec] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._relay_task: asyncio.Task[None] | None = None
         self.engine: AsyncEngine | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -128,7 +129,7 @@ class ServiceRuntime:
                 retention=timedelta(days=s.outbox_retention_days),
                 topic_prefix=s.kafka_topic_prefix,
             )
-            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+            self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")
         self.consumers = [self._consumer(spec) for spec in self._specs]
         # Joining a group can take seconds: start every consumer at once.
         await asyncio.gather(*(consumer.start() for consumer in self.consumers))
@@ -166,9 +167,8 @@ class ServiceRuntime:
                 )
                 await asyncio.sleep(1)
 
-    async def stop(self) -> None:
-        if self.relay is not None:
-            self.relay.stop()
+    async def stop(self, drain_timeout: float = 5.0) -> None:
+        """Stop consuming, let the relay publish what is pending (bounded), then close."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -179,11 +179,37 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 await consumer.stop()
         self.consumers.clear()
+        await self._stop_relay(drain_timeout)
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await self._producer.stop()
         if self.engine is not None:
             await self.engine.dispose()
+
+    async def _stop_relay(self, drain_timeout: float) -> None:
+        """End the relay between batches (never mid-batch: a batch sent but not yet marked
+        published would be sent again by the next relay), then publish what is left."""
+        if self.relay is None or self._relay_task is None:
+            return
+        relay, task = self.relay, self._relay_task
+        self._relay_task = None
+        relay.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=drain_timeout)
+        except (TimeoutError, Exception):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            return
+
+        async def drain() -> None:
+            while await relay.publish_batch():
+                pass
+
+        try:
+            await asyncio.wait_for(drain(), timeout=drain_timeout)
+        except Exception as exc:  # shutting down: what is left waits for the next start
+            log.warning("outbox not drained at shutdown", extra={"error": repr(exc)})
 
     async def __aenter__(self) -> ServiceRuntime:
         try:
