@@ -17,8 +17,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from talentflow.ingest.formats.base import (
+    ConvertingAdapter,
     Draft,
-    ModelAdapter,
     label,
     score,
     text_id,
@@ -78,7 +78,7 @@ class AiInterviewResult(_Ai):
     report_url: Any = None
 
 
-class AiInterview(ModelAdapter):
+class AiInterview(ConvertingAdapter):
     format = VendorFormat.AI_INTERVIEW_V1
     model: ClassVar[type[BaseModel]] = AiInterviewResult
 

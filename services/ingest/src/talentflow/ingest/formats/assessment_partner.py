@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from talentflow.ingest.formats.base import Draft, ModelAdapter, score, text_id
+from talentflow.ingest.formats.base import ConvertingAdapter, Draft, score, text_id
 from talentflow.ingest.formats.convert import locale
 from talentflow.ingest.models import VendorFormat
 
@@ -51,7 +51,7 @@ class AssessmentPartnerResult(BaseModel):
     metadata: PartnerMetadata
 
 
-class AssessmentPartner(ModelAdapter):
+class AssessmentPartner(ConvertingAdapter):
     format = VendorFormat.ASSESSMENT_PARTNER_V1
     model: ClassVar[type[BaseModel]] = AssessmentPartnerResult
 

@@ -175,8 +175,15 @@ class ModelAdapter(Adapter):
             raise invalid(self.format, pydantic_errors(exc)) from None
         return self.finish(parsed)
 
+    @abstractmethod
     def finish(self, parsed: Any) -> InterviewResultV1:
         """The result of a validated vendor document."""
+
+
+class ConvertingAdapter(ModelAdapter):
+    """A model adapter for a vendor's own format: converted through a talentflow.v1 draft."""
+
+    def finish(self, parsed: Any) -> InterviewResultV1:
         return self.convert(parsed).result(self.format)
 
     @abstractmethod

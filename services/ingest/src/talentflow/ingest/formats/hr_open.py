@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from talentflow.ingest.formats.base import (
+    ConvertingAdapter,
     Draft,
-    ModelAdapter,
     label,
     score,
     text_id,
@@ -105,7 +105,7 @@ class AssessmentResult(_Open):
     links: Annotated[list[Link], Field(max_length=50)] = []
 
 
-class HrOpen(ModelAdapter):
+class HrOpen(ConvertingAdapter):
     format = VendorFormat.HR_OPEN_V1
     model: ClassVar[type[BaseModel]] = AssessmentResult
 

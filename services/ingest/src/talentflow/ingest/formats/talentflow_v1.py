@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from talentflow.ingest.formats.base import Draft, ModelAdapter
+from talentflow.ingest.formats.base import ModelAdapter
 from talentflow.ingest.formats.v1 import InterviewResultV1
 from talentflow.ingest.models import VendorFormat
 
@@ -19,9 +19,6 @@ class TalentflowV1(ModelAdapter):
     def finish(self, parsed: Any) -> InterviewResultV1:
         assert isinstance(parsed, InterviewResultV1)
         return parsed  # already the result: no second validation on the hot path
-
-    def convert(self, parsed: Any) -> Draft:  # pragma: no cover - finish() needs no draft
-        raise NotImplementedError
 
     def redact(self, document: Any, withheld: Collection[str]) -> Any:
         """Without `biometrics`, and without the withheld metrics in competencies and counts."""
