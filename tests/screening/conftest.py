@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from talentflow.common.auth import Role, issue_token
 from talentflow.common.crypto import FieldCipher, load_master_key
 from talentflow.common.db import create_engine, create_sessionmaker
-from talentflow.common.outbox import pending_count
 from talentflow.devstack.testing import (
     migrated_database,
     running_app,
@@ -99,40 +98,19 @@ class Api:
         return job
 
 
-async def drain_outbox(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Wait until the app's relay has published (and marked) every outbox row.
-
-    The relay marks rows published after the broker acknowledged them: a test may see its
-    event and end before that commit. Stopping the app then would leave the row pending, and
-    the next test's app would publish it again, on that test's topics.
-    """
-    async with asyncio.timeout(10):
-        while True:
-            async with sessionmaker() as session:
-                if await pending_count(session, PLATFORM.outbox) == 0:
-                    return
-            await asyncio.sleep(0.05)
-
-
 @pytest.fixture
-async def api(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Api]:
+async def api(settings: Settings) -> AsyncIterator[Api]:
     """The HTTP API alone (no consumer: joining a group costs seconds on the dev broker)."""
     http_only = settings.model_copy(update={"run_consumers": False})
     async with running_app(create_app(http_only)) as client:
         yield Api(client=client, settings=http_only)
-        await drain_outbox(sessionmaker)
 
 
 @pytest.fixture
-async def live_api(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Api]:
+async def live_api(settings: Settings) -> AsyncIterator[Api]:
     """The whole service: HTTP API, the interview-results consumer and the outbox relay."""
     async with running_app(create_app(settings)) as client:
         yield Api(client=client, settings=settings)
-        await drain_outbox(sessionmaker)
 
 
 async def eventually(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -340,8 +339,3 @@ async def pending_count(session: AsyncSession, outbox: Table) -> int:
         )
         or 0
     )
-
-
-def decode_plain_payload(payload: bytes) -> dict[str, object]:
-    """Decode an unencrypted outbox payload (for tests and operators)."""
-    return dict(json.loads(payload))

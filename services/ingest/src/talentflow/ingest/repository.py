@@ -155,25 +155,6 @@ async def retire_secret(session: AsyncSession, secret: VendorSecret, *, at: date
 # --- results and webhook receipts -------------------------------------------------------------
 
 
-async def get_receipt(
-    session: AsyncSession, *, vendor_id: uuid.UUID, webhook_id: str
-) -> WebhookReceipt | None:
-    return await session.get(WebhookReceipt, (vendor_id, webhook_id), populate_existing=True)
-
-
-async def latest_vendor_result(
-    session: AsyncSession, *, vendor_id: uuid.UUID, vendor_result_id: str
-) -> Result | None:
-    """The latest stored version of a vendor's result, if any."""
-    stmt = (
-        select(Result)
-        .where(Result.vendor_id == vendor_id, Result.vendor_result_id == vendor_result_id)
-        .order_by(Result.version.desc())
-        .limit(1)
-    )
-    return (await session.scalars(stmt)).one_or_none()
-
-
 async def get_result(
     session: AsyncSession, result_id: uuid.UUID, *, version: int | None
 ) -> Result | None:
