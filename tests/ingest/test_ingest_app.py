@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -66,6 +67,37 @@ class TestOpenApi:
         assert "security" not in webhook  # the signature is the authentication
         result = document["components"]["schemas"]["InterviewResultV1"]
         assert {"result_id", "job_id", "candidate", "interviewed_at"} == set(result["required"])
+
+
+class TestWebhookRoute:
+    """The webhook is served by a plain route in front of FastAPI's (see router.py): it must
+    behave as a documented FastAPI route would."""
+
+    async def test_answers_with_json_request_id_and_route_metrics(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+
+        response = await h.deliver(
+            vendor_id, secret, h.payload(), headers={"x-request-id": "req-webhook-1"}
+        )
+
+        assert response.status_code == 202
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-request-id"] == "req-webhook-1"
+        assert set(response.json()) == {"result_id", "status"}
+        metrics = (await h.client.get("/metrics")).text
+        counted = (
+            'talentflow_http_requests_total{method="POST",'
+            'route="/v1/webhooks/{vendor_id}",service="ingest",status="202"}'
+        )
+        assert counted in metrics
+
+    async def test_other_methods_get_a_problem_405(self, h) -> None:
+        response = await h.client.get(f"/v1/webhooks/{uuid.uuid4()}")
+
+        assert response.status_code == 405
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 405
 
 
 class TestReadiness:

@@ -17,9 +17,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from standardwebhooks import Webhook
 
@@ -113,14 +111,6 @@ class Intake:
     vendors: VendorCache
     writer: ResultWriter
     max_body_bytes: int
-
-
-async def get_intake(request: Request) -> Intake:  # async: no threadpool hop per request
-    intake: Intake = request.app.state.intake
-    return intake
-
-
-IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
 @contextlib.asynccontextmanager

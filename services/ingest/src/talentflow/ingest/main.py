@@ -21,7 +21,7 @@ from talentflow.ingest.config import Settings, get_settings
 from talentflow.ingest.imports.router import router as imports_router
 from talentflow.ingest.intake import open_intake
 from talentflow.ingest.models import PLATFORM
-from talentflow.ingest.router import router
+from talentflow.ingest.router import router, webhook_route
 from talentflow.ingest.schemas import InterviewResultV1
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # to its format by hand.
         openapi_models=[InterviewResultV1],
     )
+    app.router.routes.insert(0, webhook_route)  # served first: the vendors' hot path
     app.include_router(router)
     app.include_router(imports_router)
     return app
