@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from starlette.requests import ClientDisconnect
 
 from talentflow.common.auth import Role
+from talentflow.common.errors import ServiceError
 from talentflow.common.events import (
     INTERVIEW_RESULTS,
     InterviewResultCorrected,
@@ -20,7 +22,10 @@ from talentflow.common.events import (
 )
 from talentflow.devstack.testing import service_settings_env as settings_env
 from talentflow.ingest.config import Settings
+from talentflow.ingest.formats.registry import built_in
+from talentflow.ingest.models import ScoreScale, VendorFormat
 
+FIXTURES = Path(__file__).parent / "fixtures"
 NDJSON = "application/x-ndjson"
 CHUNK_ROWS = 4
 MAX_LINE = 4096
@@ -119,6 +124,68 @@ class TestNdjsonImport:
         assert len(published) == 10
         assert all(isinstance(e.event, InterviewResultReceived) for e in published)
         assert {e.event.origin for e in published} == {"import"}
+
+    async def test_each_line_is_archived_as_sent(self, h, vendor) -> None:
+        """Lines are validated from their bytes (as webhook bodies are) and archived as such,
+        whatever their spacing, key order or line break; a BOM and the break are not part of
+        the line."""
+        spaced = json.dumps(h.payload(), indent=None, sort_keys=True)
+        compact = json.dumps(h.payload(), separators=(",", ":"), ensure_ascii=False)
+        body = b"\xef\xbb\xbf" + spaced.encode() + b"\r\n" + compact.encode() + b"\n"
+
+        response = await upload(h, vendor, body)
+
+        assert counts(response.json()) == (2, 2, 2, 0, 0, 0, 0), response.text
+        stored = await h.rows(
+            "SELECT vendor_result_id, candidate_id, raw_payload_enc FROM ingest.results "
+            "WHERE vendor_id = :v",
+            v=vendor[1],
+        )
+        archived = {
+            r["vendor_result_id"]: await h.decrypt(r["candidate_id"], r["raw_payload_enc"])
+            for r in stored
+        }
+        assert archived == {
+            json.loads(spaced)["result_id"]: spaced.encode(),
+            json.loads(compact)["result_id"]: compact.encode(),
+        }
+
+    async def test_a_vendor_format_is_read_from_the_lines_and_its_errors_named_as_before(
+        self, h
+    ) -> None:
+        """The adapter validates each line's bytes; a line it refuses is decoded and named
+        field by field exactly as the decoded document's validation names it."""
+        tenant = await h.tenant("US", "allow")
+        response = await h.client.post(
+            "/v1/vendors",
+            json={"name": "HR Open", "format": "hr-open.v1", "score_scale": "0-10"},
+            headers=h.auth(tenant),
+        )
+        owner = (tenant, uuid.UUID(response.json()["id"]))
+        good, bad = (
+            json.loads((FIXTURES / "hr-open.v1" / f"{name}.json").read_bytes())
+            for name in ("assessment-result", "invalid")
+        )
+        adapter = built_in(VendorFormat.HR_OPEN_V1, ScoreScale.ZERO_TO_TEN)
+        with pytest.raises(ServiceError) as refused:
+            adapter.from_document(bad)
+        expected = [(3, e["field"], e["type"]) for e in refused.value.errors or []]
+
+        summary = (await upload(h, owner, ndjson(good, "", bad), key="hr")).json()
+
+        assert counts(summary) == (3, 2, 1, 0, 0, 1, len(expected)), summary
+        errors = await h.client.get(
+            f"/v1/imports/{summary['id']}/errors?limit=100", headers=h.auth(tenant)
+        )
+        assert [(e["line"], e["field"], e["type"]) for e in errors.json()["items"]] == expected
+        (row,) = await h.rows(
+            "SELECT candidate_id, raw_payload_enc FROM ingest.results WHERE vendor_id = :v",
+            v=owner[1],
+        )
+        assert (
+            await h.decrypt(row["candidate_id"], row["raw_payload_enc"])
+            == json.dumps(good).encode()
+        )
 
     async def test_bad_rows_are_reported_by_line_and_field_and_the_rest_imported(
         self, h, vendor

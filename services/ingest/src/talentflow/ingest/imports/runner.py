@@ -31,7 +31,10 @@ from talentflow.ingest.models import VendorFormat
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY = 64  # rows parsed between chances for the committing chunk to move on
+# Rows parsed between chances for the committing chunk to move on. Each of the commit's round
+# trips waits for the parser to yield, and the commit is the import's critical path: 64 rows
+# (~3 ms) made a chunk's commit ~40 ms slower than 8 rows (~0.4 ms) do.
+YIELD_EVERY = 8
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from talentflow.ingest.imports import repository
 from talentflow.ingest.imports.csvfile import CsvLayout
 from talentflow.ingest.imports.exceptions import ImportBusy, ImportKeyConflict, ImportNotFound
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportLineError, ImportStatus
-from talentflow.ingest.imports.parsing import LineError, Row, scrubbed
+from talentflow.ingest.imports.parsing import LineError, Row, decoded, scrubbed
 from talentflow.ingest.imports.schemas import (
     ImportErrorOut,
     ImportErrorPage,
@@ -125,7 +125,19 @@ async def open_import(
 def normalize_row(
     row: Row, *, target: Target, layout: CsvLayout | None
 ) -> normalize.Normalized | list[LineError]:
-    """The row's Normalized result, or its errors (field names in the file's terms)."""
+    """The row's Normalized result, or its errors (field names in the file's terms).
+
+    An NDJSON line is validated straight from its bytes, as a webhook body is (and, like a
+    body, archived as sent); only a line that fails is decoded, so that its errors are those
+    of the document it holds.
+    """
+    if row.raw is not None:
+        try:
+            return normalize.decode_and_normalize(
+                row.raw, vendor=target.vendor, tenant_id=target.tenant_id, policy=target.policy
+            )
+        except (ServiceError, ValueError, RecursionError):
+            row = decoded(row)
     document = row.document
     errors: list[dict[str, Any]] = [
         {"field": e.field, "message": e.message, "type": e.type} for e in row.errors
