@@ -333,3 +333,30 @@ class TestStore:
         stored, sent = await s.store_counting([])
 
         assert stored == [] and sent == []
+
+
+class TestContentHash:
+    def test_is_pinned_because_stored_digests_decide_what_is_a_duplicate(self) -> None:
+        # Digests are stored with every version: a change of form would turn every redelivery
+        # of an already stored result into a "correction". Same value as when first stored.
+        result = replace(
+            normalized(uuid.UUID(int=1), "r-1", external_id="ats-1"),
+            competencies={"teamwork": 61.5, "communication": 80.0},
+            counts={"questions_asked": 4, "customer_cases": 2},
+        )
+
+        assert storage.content_hash(result).hex() == (
+            "9f2fd818c60f00a7aa87f64ba1064ffc1e11e640bbde7ecd357696597fcfc3f9"
+        )
+        assert storage.content_hash(replace(result, stored_biometrics=None)).hex() == (
+            "071f640c45769748d5356557b3bd029924cf11d3adaf643da5d9fb6973e17a26"
+        )
+
+    def test_key_order_of_mappings_does_not_matter_but_values_do(self) -> None:
+        result = normalized(uuid.UUID(int=1), "r-1", external_id="ats-1")
+        a = replace(result, competencies={"logic": 70.0, "communication": 80.0})
+        b = replace(result, competencies={"communication": 80.0, "logic": 70.0})
+        c = replace(result, competencies={"communication": 80.0, "logic": 70.5})
+
+        assert storage.content_hash(a) == storage.content_hash(b)
+        assert storage.content_hash(a) != storage.content_hash(c)

@@ -67,27 +67,49 @@ class Stored:
 _EVIDENCE = TypeAdapter(list[EvidenceQuote])
 
 
-def content_hash(result: Normalized, *, evidence_json: bytes | None = None) -> bytes:
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """A result's parts in a fixed form (models in field order, mappings sorted by key):
+    hashed to spot duplicates, and the same bytes stored (JSON columns, encrypted fields)."""
+
+    candidate: bytes
+    competencies: bytes
+    counts: bytes
+    evidence: bytes
+    biometrics: bytes  # b"null" when nothing is stored
+
+    @classmethod
+    def of(cls, result: Normalized) -> _Parts:
+        return cls(
+            candidate=result.candidate.model_dump_json().encode(),
+            competencies=_sorted_json(result.competencies),
+            counts=_sorted_json(result.counts),
+            evidence=_EVIDENCE.dump_json(result.evidence),
+            biometrics=_sorted_json(result.stored_biometrics),
+        )
+
+
+def content_hash(result: Normalized, *, parts: _Parts | None = None) -> bytes:
     """A digest of what the result says (not of how it was encoded), to spot true duplicates.
 
-    Each part in a fixed form (models in field order, mappings sorted by key), length-prefixed;
-    `evidence_json` is `_EVIDENCE.dump_json(result.evidence)` if the caller has it already.
+    Each part in a fixed form, length-prefixed; `parts` if the caller has them already.
     """
-    parts = (
-        result.candidate.model_dump_json().encode(),
+    parts = parts or _Parts.of(result)
+    fields = (
+        parts.candidate,
         str(result.job_id).encode(),
         result.interviewed_at.isoformat().encode(),
         repr(result.overall_score).encode(),
-        _sorted_json(result.competencies),
-        _sorted_json(result.counts),
-        evidence_json if evidence_json is not None else _EVIDENCE.dump_json(result.evidence),
-        _sorted_json(result.stored_biometrics),
+        parts.competencies,
+        parts.counts,
+        parts.evidence,
+        parts.biometrics,
         repr(result.report_url).encode(),
     )
     digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(4, "big"))
-        digest.update(part)
+    for field in fields:
+        digest.update(len(field).to_bytes(4, "big"))
+        digest.update(field)
     return digest.digest()
 
 
@@ -100,7 +122,7 @@ class _NewVersion:
     item: Incoming
     stored: Stored
     digest: bytes
-    evidence_json: bytes
+    parts: _Parts
     previous: int | None  # the version it follows, if any
 
 
@@ -138,8 +160,8 @@ async def store(
             out.append(Stored(result_id=result_id, version=version, status="duplicate"))
             continue
         key = (item.vendor_id, item.result.vendor_result_id)
-        evidence_json = _EVIDENCE.dump_json(item.result.evidence)
-        digest = content_hash(item.result, evidence_json=evidence_json)
+        parts = _Parts.of(item.result)
+        digest = content_hash(item.result, parts=parts)
         previous = latest.get(key)
         if previous is not None and previous.content_hash == digest:
             stored = Stored(previous.result_id, previous.version, "duplicate")
@@ -150,9 +172,7 @@ async def store(
                 status="accepted" if previous is None else "corrected",
             )
             versions.append(
-                _NewVersion(
-                    item, stored, digest, evidence_json, previous.version if previous else None
-                )
+                _NewVersion(item, stored, digest, parts, previous.version if previous else None)
             )
             latest[key] = LatestVersion(stored.result_id, stored.version, digest)
         if receipt_key is not None:
@@ -204,7 +224,7 @@ def _result_rows(versions: Sequence[_NewVersion], keys: SubjectKeys) -> dict[str
         )
     }
     for v in versions:
-        item, result = v.item, v.item.result
+        item, result, parts = v.item, v.item.result, v.parts
         subject = result.candidate_id
         row = (
             v.stored.result_id,
@@ -219,16 +239,14 @@ def _result_rows(versions: Sequence[_NewVersion], keys: SubjectKeys) -> dict[str
             result.job_id,
             result.interviewed_at,
             result.overall_score,
-            json_text(result.competencies),
-            json_text(result.counts),
+            parts.competencies.decode(),
+            parts.counts.decode(),
             result.policy.value,
             json_text(result.dropped_metrics),
             result.report_url,
-            keys.encrypt(subject, result.candidate.model_dump_json()),
-            keys.encrypt(subject, v.evidence_json),
-            None
-            if result.stored_biometrics is None
-            else keys.encrypt(subject, json_text(result.stored_biometrics)),
+            keys.encrypt(subject, parts.candidate),
+            keys.encrypt(subject, parts.evidence),
+            None if result.stored_biometrics is None else keys.encrypt(subject, parts.biometrics),
             keys.encrypt(subject, result.archive),
         )
         for values, value in zip(columns.values(), row, strict=True):
