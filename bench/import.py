@@ -419,11 +419,11 @@ async def measure(
     while await unpublished(settings):  # noqa: ASYNC110 - polling another process's table
         await asyncio.sleep(0.2)
     drain = time.perf_counter() - imported_at
-    where = "its own process" if relay is not None else "inside the HTTP worker"
+    where = "in its own process" if relay is not None else "inside the HTTP worker"
     print(f"NDJSON import: {rows:,} rows in {seconds:.1f} s = {rate(rows, seconds)}")
     print(
         f"  outbox drained {drain:.1f} s after the import answered ({rows:,} events published "
-        f"by the relay in {where})"
+        f"by the relay {where})"
     )
     relay_part = (
         f", relay {relay_cpu:.1f} s ({relay_cpu / seconds:.0%})" if relay is not None else ""
@@ -463,7 +463,7 @@ async def measure(
     print(
         f"SUMMARY import: {rows:,} rows in {seconds:.1f} s ({rate(rows, seconds)}), "
         f"{ratio:.1f}x the one-transaction-per-row baseline ({1 / per_row:,.0f} rows/s); "
-        f"re-run: 0 new rows; relay in {where}"
+        f"re-run: 0 new rows; relay {where}"
     )
 
 
