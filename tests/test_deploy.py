@@ -7,6 +7,7 @@ checked for the facts the services and operators rely on.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -43,6 +44,11 @@ EXTRA_SETTINGS = {
     "notify": ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM"),
     "selfservice-api": ("INGEST_URL", "SCREENING_URL", "ANALYTICS_URL", "NOTIFY_URL"),
 }
+# ingest's outbox relay runs as a process of its own, one of it (compose service and Kubernetes
+# Deployment of this name); the HTTP processes are told not to run one.
+RELAY = "ingest-relay"
+RELAY_COMMAND = ["python", "-m", "talentflow.ingest.relay"]
+RUN_RELAY = "TALENTFLOW_INGEST_RUN_RELAY"
 
 
 def _compose() -> dict[str, Any]:
@@ -148,6 +154,38 @@ class TestComposeFile:
         assert "@postgres:5432/" in env[prefix + "DATABASE_URL"]
         foreign = [k for k in env if k.startswith("TALENTFLOW_") and not k.startswith(prefix)]
         assert not foreign, foreign
+
+    def test_ingest_http_leaves_the_outbox_to_the_relay_service(self) -> None:
+        services = _compose()["services"]
+        assert services["ingest"]["environment"][RUN_RELAY] == "false"
+        relays = [name for name, s in services.items() if s.get("command") == RELAY_COMMAND]
+        assert relays == [RELAY], "exactly one relay service"
+        assert "scale" not in services[RELAY] and "replicas" not in services[RELAY].get(
+            "deploy", {}
+        ), "one relay keeps each candidate's events in order"
+
+    def test_relay_service_runs_the_ingest_image_with_its_settings(self) -> None:
+        services = _compose()["services"]
+        relay, ingest = services[RELAY], services["ingest"]
+        assert relay["build"] == ingest["build"]
+        assert relay["command"] == RELAY_COMMAND
+        assert relay["restart"] == ingest["restart"] == "unless-stopped"
+        http_env = {k: v for k, v in ingest["environment"].items() if k != RUN_RELAY}
+        assert relay["environment"] == http_env
+        assert relay["environment"].get(RUN_RELAY, "true") != "false"
+
+    def test_relay_service_waits_like_ingest_and_serves_no_http(self) -> None:
+        services = _compose()["services"]
+        relay, ingest = services[RELAY], services["ingest"]
+        assert relay["depends_on"] == ingest["depends_on"]
+        assert relay["depends_on"]["migrate-ingest"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert "ports" not in relay
+        # The image's HEALTHCHECK asks the HTTP port, which the relay does not open.
+        assert relay["healthcheck"] == {"disable": True}
+        # Its shutdown drains the outbox (bounded to ~10 s); compose's default is 10 s.
+        assert relay["stop_grace_period"] == "30s"
 
 
 def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -273,8 +311,9 @@ class TestKubernetes:
             [kubectl, "kustomize", str(K8S_DIR)], capture_output=True, text=True, timeout=120
         )
         assert result.returncode == 0, result.stderr
-        kinds = [d["kind"] for d in yaml.safe_load_all(result.stdout) if d]
-        assert kinds.count("Deployment") == len(SERVICES)
+        docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+        deployments = [d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"]
+        assert sorted(deployments) == sorted([*SERVICES, RELAY])
 
     def test_every_deployment_probes_and_runs_as_non_root(self) -> None:
         deployments = _of_kind("Deployment")
@@ -282,6 +321,9 @@ class TestKubernetes:
         for name, deployment in deployments.items():
             pod = deployment["spec"]["template"]["spec"]
             for container in pod["containers"]:
+                assert container["resources"]["requests"] and container["resources"]["limits"]
+                if name == RELAY:
+                    continue  # no HTTP: see test_relay_deployment_is_one_pod_without_http
                 ports = {p.get("name") for p in container["ports"]} | {
                     p["containerPort"] for p in container["ports"]
                 }
@@ -289,7 +331,6 @@ class TestKubernetes:
                     get = container[probe]["httpGet"]
                     assert get["path"] == path, (name, probe)
                     assert get["port"] in ports, (name, probe)
-                assert container["resources"]["requests"] and container["resources"]["limits"]
             for container in pod["containers"] + pod.get("initContainers", []):
                 context = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
                 assert context.get("runAsNonRoot") is True, (name, container["name"])
@@ -309,6 +350,65 @@ class TestKubernetes:
             assert {source["prefix"] for source in container["envFrom"]} == {prefix}
         (service_port,) = _of_kind("Service")[svc]["spec"]["ports"]
         assert service_port["port"] == port
+
+    def test_ingest_http_pods_leave_the_outbox_to_the_relay(self) -> None:
+        (main,) = _of_kind("Deployment")["ingest"]["spec"]["template"]["spec"]["containers"]
+        assert {"name": RUN_RELAY, "value": "false"} in main["env"]
+        assert [e["name"] for e in main["env"]].count(RUN_RELAY) == 1
+        assert {source["prefix"] for source in main["envFrom"]} == {"TALENTFLOW_INGEST_"}
+
+    def test_exactly_one_relay_and_rollouts_never_overlap_two(self) -> None:
+        deployments = _of_kind("Deployment")
+        relays = [
+            name
+            for name, d in deployments.items()
+            for c in d["spec"]["template"]["spec"]["containers"]
+            if c["command"] == RELAY_COMMAND
+        ]
+        assert relays == [RELAY]
+        assert importlib.util.find_spec("talentflow.ingest.relay") is not None
+        spec = deployments[RELAY]["spec"]
+        assert spec["replicas"] == 1
+        assert spec["strategy"] == {"type": "Recreate"}
+        for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget"):
+            targets = [json.dumps(d["spec"]) for d in _of_kind(kind).values()]
+            assert not [t for t in targets if RELAY in t], kind
+
+    def test_relay_deployment_is_one_pod_without_http(self) -> None:
+        deployments = _of_kind("Deployment")
+        pod = deployments[RELAY]["spec"]["template"]["spec"]
+        http = deployments["ingest"]["spec"]["template"]["spec"]
+        (relay,) = pod["containers"]
+        (main,) = http["containers"]
+        assert relay["command"] == RELAY_COMMAND
+        assert relay["image"] == main["image"] == "talentflow-ingest"
+        assert relay["envFrom"] == main["envFrom"]
+        assert RUN_RELAY not in {e["name"] for e in relay.get("env", [])}
+        assert "ports" not in relay
+        # It has no HTTP endpoint or other health signal: an HTTP probe would kill it.
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert probe not in relay, probe
+        assert relay["securityContext"] == main["securityContext"]
+        assert pod["securityContext"] == http["securityContext"]
+        assert relay["volumeMounts"] == main["volumeMounts"] and pod["volumes"] == http["volumes"]
+        # SIGTERM: it ends its batch and drains the outbox, each bounded to 5 s.
+        assert pod["terminationGracePeriodSeconds"] >= 15
+
+    def test_relay_pods_are_no_part_of_the_ingest_service(self) -> None:
+        deployments = _of_kind("Deployment")
+        relay_labels = deployments[RELAY]["spec"]["template"]["metadata"]["labels"]
+        selector = deployments[RELAY]["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= relay_labels.items()
+        selectors = [
+            deployments["ingest"]["spec"]["selector"]["matchLabels"],
+            _of_kind("Service")["ingest"]["spec"]["selector"],
+            _of_kind("PodDisruptionBudget")["ingest"]["spec"]["selector"]["matchLabels"],
+        ]
+        for other in selectors:
+            assert not other.items() <= relay_labels.items(), other
+        ingest_labels = deployments["ingest"]["spec"]["template"]["metadata"]["labels"]
+        assert not selector.items() <= ingest_labels.items()
+        assert RELAY not in _of_kind("Service")
 
     def test_ingress_exposes_only_the_gateway_and_the_webhooks(self) -> None:
         routes = {
