@@ -1,10 +1,11 @@
 """Webhook ingest benchmark: sustained accepted deliveries per second and latency, side by
 side with a bare FastAPI endpoint that validates the same body, measured in the same run.
 
-    python bench/ingest.py [--seconds 12] [--relay-process] [--quick]
+    python bench/ingest.py [--seconds 12] [--relay-inside] [--quick]
 
-Starts an embedded PostgreSQL (ingest's migrations), the Tansu broker, ingest
-(`python -m talentflow.ingest serve`, one uvicorn worker, the outbox relay inside it) with a
+Starts an embedded PostgreSQL (ingest's migrations), the Tansu broker, ingest as the
+deployment manifests run it (`python -m talentflow.ingest serve`, one uvicorn worker, with
+`TALENTFLOW_INGEST_RUN_RELAY=false`, and `python -m talentflow.ingest.relay` beside it) with a
 seeded tenant and vendor, and the baseline app (bench/support/baseline_app.py, one uvicorn
 worker). Load comes from a separate process (bench/support/loadgen.py: raw asyncio HTTP/1.1
 keep-alive connections; every request a distinct, correctly signed ~3 KB talentflow.v1
@@ -17,8 +18,8 @@ delivery of its own candidate).
    the outbox backlog sampled throughout.
 3. After the load: how long the relay takes to publish what is left.
 
-`--relay-process`: ingest's HTTP worker without a relay (`TALENTFLOW_INGEST_RUN_RELAY=false`)
-and `python -m talentflow.ingest.relay` beside it, the split a deployment may choose.
+`--relay-inside`: the outbox relay inside the HTTP worker instead (the default of
+`python -m talentflow.ingest serve`, what `make run` and the tests use).
 
 Ends with one summary line: ingest's maximum accepted rate and its ratio to the baseline.
 """
@@ -144,7 +145,9 @@ def ingest(work: Path, url: str, bootstrap: str, port: int, split: bool) -> Iter
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds a phase")
-    parser.add_argument("--relay-process", action="store_true", help="the relay on its own")
+    parser.add_argument(
+        "--relay-inside", action="store_true", help="the relay inside the HTTP worker"
+    )
     parser.add_argument("--quick", action="store_true", help="3 s phases (a smoke run)")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else args.seconds
@@ -162,10 +165,10 @@ def main() -> None:
             "warmup": warmup,
             "duration": seconds,
         }
-        relay_mode = "its own process" if args.relay_process else "inside the HTTP worker"
+        relay_mode = "inside the HTTP worker" if args.relay_inside else "its own process"
         print(f"body {len(base['body'])} bytes; {seconds:.0f} s phases; relay {relay_mode}")
         with (
-            ingest(work, url, kafka.bootstrap, ingest_port, args.relay_process) as pids,
+            ingest(work, url, kafka.bootstrap, ingest_port, not args.relay_inside) as pids,
             stack.baseline_server(work, port=baseline_port),
         ):
             baseline_max = load(base, baseline_port, mode="closed", concurrency=CONNECTIONS)
