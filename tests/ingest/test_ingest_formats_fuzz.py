@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from talentflow.common.errors import InvalidInput
 from talentflow.ingest.exceptions import MalformedWebhook
+from talentflow.ingest.formats.base import dumps
 from talentflow.ingest.formats.spec import Mapping
 from talentflow.ingest.models import BiometricsPolicy, Vendor
 from talentflow.ingest.normalize import Normalized, decode_and_normalize, normalize_document
@@ -158,3 +159,43 @@ class TestNormalizeFuzz:
             return
         event("normalized")
         check(result, policy)
+
+
+# Floats of every magnitude (json.dumps and pydantic-core spell some small ones differently).
+ANY_FLOAT = st.floats() | st.builds(
+    lambda m, e: m * 10.0**e, st.floats(-10, 10, allow_nan=False), st.integers(-12, 20)
+)
+ARCHIVED = st.recursive(
+    st.none() | st.booleans() | st.integers() | ANY_FLOAT | TEXT | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+class TestArchiveJson:
+    @FUZZ
+    @given(document=ARCHIVED)
+    def test_dumps_writes_what_json_dumps_writes(self, document: Any) -> None:
+        """The archive of an import row is the same bytes whichever serializer wrote it."""
+        try:
+            expected = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            expected = json.dumps(document, separators=(",", ":")).encode()
+
+        assert dumps(document) == expected
+
+    @pytest.mark.parametrize(
+        "value",
+        [1e-5, -4.4e-5, 1e-9, 2.5e-7, 1.5e-10, 1e16, -0.0, 5e-324, math.nan, -math.inf, 2**70],
+    )
+    def test_dumps_spells_numbers_as_json_dumps(self, value: float) -> None:
+        document = {"v": [value, "text e-5 0.0000"]}
+
+        assert dumps(document) == json.dumps(document, separators=(",", ":")).encode()
+
+    def test_dumps_of_deeper_nesting_than_pydantic_core_writes(self) -> None:
+        document: list[Any] = []
+        for _ in range(400):
+            document = [document]
+
+        assert dumps(document) == json.dumps(document, separators=(",", ":")).encode()

@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jmespath
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from talentflow.common.errors import InvalidInput
 from talentflow.common.events import CandidateContact, EvidenceQuote
 from talentflow.ingest.formats import registry
+from talentflow.ingest.formats.compiled import Compiled
 from talentflow.ingest.formats.mapping import MappingAdapter
 from talentflow.ingest.formats.spec import Mapping
 from talentflow.ingest.models import BiometricsPolicy, Vendor
@@ -176,6 +180,39 @@ class TestMappingEngine:
         assert isinstance(first, MappingAdapter) and isinstance(again, MappingAdapter)
         assert isinstance(changed, MappingAdapter)
         assert again.mapping is first.mapping and changed.mapping is not first.mapping
+
+
+PATH_KEYS = st.sampled_from(["a", "b", "0", "items"]) | st.integers(0, 3)
+JSON_DOCUMENT = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["a", "b", "0", "items"]), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+class TestPlainPaths:
+    """Plain paths (`a.b[0].c`) are followed without JMESPath, to the same values."""
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(keys=st.lists(PATH_KEYS, min_size=1, max_size=4), document=JSON_DOCUMENT)
+    def test_a_plain_path_selects_what_jmespath_selects(
+        self, keys: list[str | int], document: Any
+    ) -> None:
+        text = "".join(
+            f"[{k}]" if isinstance(k, int) else f'{"." if i else ""}"{k}"'
+            for i, k in enumerate(keys)
+        ).lstrip(".")
+        if isinstance(keys[0], int):
+            text = "@" + text
+        compiled = Compiled.expression(text)
+        assert compiled is not None
+        if compiled.path is None:  # "@[0]" is no plain path: JMESPath evaluates it
+            return
+
+        assert compiled.search(document) == jmespath.search(text, document)
 
 
 class TestMappingSave:

@@ -19,18 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from talentflow.ingest.formats.base import (
     ConvertingAdapter,
     Draft,
+    EvidenceFields,
     label,
     score,
     text_id,
     without_named,
 )
-from talentflow.ingest.formats.convert import locale, metric_name, seconds
+from talentflow.ingest.formats.convert import locale, metric_name
 from talentflow.ingest.formats.expressions import Loc
 from talentflow.ingest.models import VendorFormat
 
 Metrics = Annotated[dict[str, Any], Field(max_length=200)]
+EVIDENCE = EvidenceFields("quote", "timestamp", "must be a time like 05:12 or 01:05:12.5")
 
 
+# Empty collections by default_factory: pydantic deep-copies an unhashable default ([], {})
+# on every document that leaves the member out.
 class _Ai(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -55,12 +59,12 @@ class Quote(_Ai):
 class Competency(_Ai):
     name: Any = None
     score: Any = None
-    evidence: Annotated[list[Quote], Field(max_length=500)] = []
+    evidence: Annotated[list[Quote], Field(max_length=500, default_factory=list)]
 
 
 class Nonverbal(_Ai):
-    facial: Metrics = {}
-    voice: Metrics = {}
+    facial: Metrics = Field(default_factory=dict)
+    voice: Metrics = Field(default_factory=dict)
 
 
 class AiInterviewResult(_Ai):
@@ -71,8 +75,8 @@ class AiInterviewResult(_Ai):
     candidate: Candidate = Candidate()
     completed_at: Any = None
     overall_score: Any = None
-    competencies: Annotated[list[Competency], Field(max_length=200)] = []
-    behaviour: Metrics = {}
+    competencies: Annotated[list[Competency], Field(max_length=200, default_factory=list)]
+    behaviour: Metrics = Field(default_factory=dict)
     nonverbal: Nonverbal | None = None
     summary: Any = None  # strengths and weaknesses: only in the encrypted raw payload
     report_url: Any = None
@@ -97,10 +101,9 @@ class AiInterview(ConvertingAdapter):
         if doc.overall_score is not None:
             overall = score(draft, doc.overall_score, self.scale, ("overall_score",))
             draft.put(("overall_score",), overall, ("overall_score",))
-        evidence: list[dict[str, Any]] = []
+        draft.put(("evidence",), [], ("competencies",))  # filled by each competency's quotes
         for index, competency in enumerate(doc.competencies):
-            self._competency(draft, evidence, competency, ("competencies", index))
-        draft.put(("evidence",), evidence, ("competencies",))
+            self._competency(draft, competency, ("competencies", index))
         for name, count in doc.behaviour.items():
             draft.metric("counts", name, count, ("behaviour", name))
         if doc.nonverbal is not None:
@@ -111,24 +114,14 @@ class AiInterview(ConvertingAdapter):
         draft.put(("report_url",), doc.report_url, ("report_url",))
         return draft
 
-    def _competency(
-        self, draft: Draft, evidence: list[dict[str, Any]], item: Competency, where: Loc
-    ) -> None:
+    def _competency(self, draft: Draft, item: Competency, where: Loc) -> None:
         name = label(draft, item.name, (*where, "name"))
         percent = score(draft, item.score, self.scale, (*where, "score"))
         if name is not None and percent is not None:
             draft.metric("competencies", name, percent, (*where, "name"))
         competency = metric_name(name) if name is not None else None
-        for index, quote in enumerate(item.evidence):
-            at = (*where, "evidence", index)
-            at_seconds = seconds(quote.timestamp) if quote.timestamp is not None else None
-            if quote.timestamp is not None and at_seconds is None:
-                draft.problem((*at, "timestamp"), "must be a time like 05:12 or 01:05:12.5")
-            target = ("evidence", len(evidence))
-            draft.sources[(*target, "quote")] = (*at, "quote")
-            draft.sources[(*target, "at_seconds")] = (*at, "timestamp")
-            entry = {"competency": competency, "quote": quote.quote, "at_seconds": at_seconds}
-            evidence.append(entry)
+        quotes = [(quote.quote, quote.timestamp) for quote in item.evidence]
+        draft.add_evidence(competency, quotes, (*where, "evidence"), EVIDENCE)
 
     def redact(self, document: Any, withheld: Collection[str]) -> Any:
         """Without `nonverbal`, and without competencies named for facial/voice metrics."""

@@ -36,8 +36,12 @@ _CLOCK = re.compile(r"(?:(\d{1,4}):)?(\d{1,2}):(\d{1,2}(?:\.\d{1,6})?)")
 _ISO_DURATION = re.compile(r"PT(?=\d)(?:(\d{1,4})H)?(?:(\d{1,4})M)?(?:(\d{1,6}(?:\.\d{1,6})?)S)?")
 # Longer than any interview: refuses absurd offsets before they turn into floats.
 MAX_SECONDS = 7 * 24 * 3600.0
+# Beyond any score or count; a module constant, as CPython does not fold so large a power and
+# would compute it on every call.
+_HUGE = 10**300
 
 
+@lru_cache(maxsize=4096)  # the same few metric names on every result, tested several times
 def is_biometric(name: str) -> bool:
     """True when a metric name says it comes from the face or the voice."""
     return _BIOMETRIC.search(name) is not None
@@ -62,7 +66,7 @@ def is_number(value: object) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return -(10**300) < value < 10**300
+        return -_HUGE < value < _HUGE
     return isinstance(value, float) and math.isfinite(value)
 
 

@@ -20,16 +20,21 @@ from pydantic.alias_generators import to_camel
 from talentflow.ingest.formats.base import (
     ConvertingAdapter,
     Draft,
+    EvidenceFields,
     label,
     score,
     text_id,
     without_named,
 )
-from talentflow.ingest.formats.convert import is_number, locale, metric_name, seconds
+from talentflow.ingest.formats.convert import is_number, locale, metric_name
 from talentflow.ingest.formats.expressions import Loc
 from talentflow.ingest.models import VendorFormat
 
+EVIDENCE = EvidenceFields("text", "timeOffset", "must be a duration like PT5M12S or 05:12")
 
+
+# Empty collections by default_factory: pydantic deep-copies an unhashable default ([], {})
+# on every document that leaves the member out.
 class _Open(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, extra="ignore", frozen=True)
 
@@ -55,7 +60,7 @@ class EmailAddress(_Open):
 
 
 class Communication(_Open):
-    email: Annotated[list[EmailAddress], Field(max_length=20)] = []
+    email: Annotated[list[EmailAddress], Field(max_length=20, default_factory=list)]
 
 
 class Subject(_Open):
@@ -85,7 +90,7 @@ class DetailedResult(_Open):
     score: Score | None = None
     count: Any = None
     pass_indicator: Any = None
-    evidence: Annotated[list[Evidence], Field(max_length=500)] = []
+    evidence: Annotated[list[Evidence], Field(max_length=500, default_factory=list)]
 
 
 class Link(_Open):
@@ -101,8 +106,8 @@ class AssessmentResult(_Open):
     position_opening: PositionOpening = PositionOpening()
     administered_date_time: Any = None
     overall_result: OverallResult = OverallResult()
-    detailed_results: Annotated[list[DetailedResult], Field(max_length=200)] = []
-    links: Annotated[list[Link], Field(max_length=50)] = []
+    detailed_results: Annotated[list[DetailedResult], Field(max_length=200, default_factory=list)]
+    links: Annotated[list[Link], Field(max_length=50, default_factory=list)]
 
 
 class HrOpen(ConvertingAdapter):
@@ -130,19 +135,16 @@ class HrOpen(ConvertingAdapter):
             where = ("overallResult", "score")
             overall = self._percent(draft, doc.overall_result.score, where)
             draft.put(("overall_score",), overall, (*where, "value"))
-        evidence: list[dict[str, Any]] = []
+        draft.put(("evidence",), [], ("detailedResults",))  # filled by each result's quotes
         for index, item in enumerate(doc.detailed_results):
-            self._detailed(draft, evidence, item, ("detailedResults", index))
-        draft.put(("evidence",), evidence, ("detailedResults",))
+            self._detailed(draft, item, ("detailedResults", index))
         links = doc.links
         report = next((i for i, link in enumerate(links) if link.rel == "report"), 0)
         if links:
             draft.put(("report_url",), links[report].href, ("links", report, "href"))
         return draft
 
-    def _detailed(
-        self, draft: Draft, evidence: list[dict[str, Any]], item: DetailedResult, where: Loc
-    ) -> None:
+    def _detailed(self, draft: Draft, item: DetailedResult, where: Loc) -> None:
         name = label(draft, item.name, (*where, "name"))
         if name is not None and item.score is not None:
             percent = self._percent(draft, item.score, (*where, "score"))
@@ -151,16 +153,8 @@ class HrOpen(ConvertingAdapter):
         elif name is not None and item.count is not None:
             draft.metric("counts", name, item.count, (*where, "count"))
         competency = metric_name(name) if name is not None else None
-        for index, quote in enumerate(item.evidence):
-            at = (*where, "evidence", index)
-            at_seconds = seconds(quote.time_offset) if quote.time_offset is not None else None
-            if quote.time_offset is not None and at_seconds is None:
-                draft.problem((*at, "timeOffset"), "must be a duration like PT5M12S or 05:12")
-            target = ("evidence", len(evidence))
-            draft.sources[(*target, "quote")] = (*at, "text")
-            draft.sources[(*target, "at_seconds")] = (*at, "timeOffset")
-            entry = {"competency": competency, "quote": quote.text, "at_seconds": at_seconds}
-            evidence.append(entry)
+        quotes = [(quote.text, quote.time_offset) for quote in item.evidence]
+        draft.add_evidence(competency, quotes, (*where, "evidence"), EVIDENCE)
 
     def _percent(self, draft: Draft, value: Score, where: Loc) -> float | None:
         low, high = value.minimum, value.maximum

@@ -20,6 +20,7 @@ from talentflow.ingest.formats.compiled import (
     Compiled,
     CompiledMapping,
     CompiledMetrics,
+    follow,
 )
 from talentflow.ingest.formats.convert import (
     is_biometric,
@@ -70,7 +71,7 @@ _NONE = Compiled(None, None, None, None)
 
 def _drop_named_items(document: Any, path: Loc | None, name: Compiled) -> None:
     """Null the items of the list at `path` whose name marks a facial/voice metric."""
-    found = _get(document, path) if path else None
+    found = follow(document, path) if path else None
     if not isinstance(found, list):
         return
     for index, item in enumerate(found):
@@ -248,23 +249,11 @@ def _measure(value: Any) -> Any:
     return float(number) if number is not None else value
 
 
-def _get(document: Any, path: Loc) -> Any:
-    node = document
-    for key in path:
-        if isinstance(node, dict) and isinstance(key, str):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            return None
-    return node
-
-
 def _delete(document: Any, path: Loc | None) -> None:
     """Remove what `path` points at (a list item becomes null, so other paths stay valid)."""
     if not path:
         return
-    node = _get(document, path[:-1])
+    node = follow(document, path[:-1])
     last = path[-1]
     if isinstance(node, dict) and isinstance(last, str):
         node.pop(last, None)

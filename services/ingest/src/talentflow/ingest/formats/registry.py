@@ -37,6 +37,11 @@ _compiled: OrderedDict[tuple[uuid.UUID, int], CompiledMapping] = OrderedDict()
 
 def adapter_for(vendor: Vendor) -> Adapter:
     """The adapter for a vendor's saved format, scale and mapping."""
+    # Every delivery asks: a built-in adapter is found by the vendor's stored texts as they
+    # are (StrEnum members hash and compare as their values), without two enum lookups.
+    adapter = _built_in.get((vendor.format, vendor.score_scale))  # type: ignore[arg-type]
+    if adapter is not None:
+        return adapter
     fmt, scale = VendorFormat(vendor.format), ScoreScale(vendor.score_scale)
     if fmt is VendorFormat.MAPPING_V1:
         return MappingAdapter(_compiled_mapping(vendor), scale)

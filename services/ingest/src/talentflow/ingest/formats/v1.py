@@ -28,10 +28,14 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_SPACE = re.compile(r"\s")  # for str patterns, exactly the characters str.isspace() accepts
 
 
 def _encodable(value: str) -> str:
     # Lone surrogates (possible in documents decoded by json.loads) cannot be stored or sent.
+    # ASCII text (most of it; isascii is O(1)) needs no trial encoding.
+    if value.isascii():
+        return value
     try:
         value.encode()
     except UnicodeEncodeError:
@@ -55,7 +59,7 @@ def _email(value: str) -> str:
 
 def _https_url(value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+    if parts.scheme != "https" or not parts.hostname or _SPACE.search(value):
         raise PydanticCustomError("url", "must be an https:// URL")
     return value
 
