@@ -1,11 +1,11 @@
 """Historical import benchmark: 100,000 realistic results through `talentflow import`.
 
-    python bench/import.py [--rows 100000] [--no-csv] [--relay-process]
+    python bench/import.py [--rows 100000] [--no-csv] [--relay-inside]
 
-Starts an embedded PostgreSQL, the Tansu broker and ingest (uvicorn, one worker, in a
-subprocess; with `--relay-process` its outbox relay runs beside it as
-`python -m talentflow.ingest.relay` and the HTTP worker has `TALENTFLOW_INGEST_RUN_RELAY=false`,
-the split the deployment manifests run), registers a tenant and a vendor, writes the rows as
+Starts an embedded PostgreSQL, the Tansu broker and ingest as the deployment manifests run it
+(uvicorn, one worker, in a subprocess with `TALENTFLOW_INGEST_RUN_RELAY=false`, and its outbox
+relay beside it as `python -m talentflow.ingest.relay`; `--relay-inside` runs the relay inside
+the HTTP worker instead, as `make run` does), registers a tenant and a vendor, writes the rows as
 NDJSON (and as CSV), and imports them with the CLI's code path
 (`talentflow.ingest.imports.cli.import_file`: streamed upload, Idempotency-Key = the file's
 SHA-256). It then re-runs the import twice: the same command (the key answers at once) and the
@@ -319,9 +319,9 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=2_000)
     parser.add_argument("--no-csv", action="store_true", help="skip the CSV run")
     parser.add_argument(
-        "--relay-process",
+        "--relay-inside",
         action="store_true",
-        help="the outbox relay in a process of its own, not inside the HTTP worker",
+        help="the outbox relay inside the HTTP worker, not in a process of its own",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="talentflow-bench-import-") as tmp:
@@ -351,7 +351,7 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
             "TALENTFLOW_INGEST_KAFKA_IDEMPOTENCE": "false",
             "TALENTFLOW_INGEST_LOG_LEVEL": "WARNING",
         }
-        if args.relay_process:
+        if not args.relay_inside:
             relay = ManagedProcess(
                 "relay",
                 [sys.executable, "-m", "talentflow.ingest.relay"],
