@@ -49,6 +49,8 @@ EXTRA_SETTINGS = {
 RELAY = "ingest-relay"
 RELAY_COMMAND = ["python", "-m", "talentflow.ingest.relay"]
 RUN_RELAY = "TALENTFLOW_INGEST_RUN_RELAY"
+# The relay serves /healthz, /readyz and /metrics on this port (TALENTFLOW_INGEST_RELAY_PORT).
+RELAY_PORT = 8011
 
 
 def _compose() -> dict[str, Any]:
@@ -174,18 +176,29 @@ class TestComposeFile:
         assert relay["environment"] == http_env
         assert relay["environment"].get(RUN_RELAY, "true") != "false"
 
-    def test_relay_service_waits_like_ingest_and_serves_no_http(self) -> None:
+    def test_relay_service_waits_like_ingest_and_checks_its_own_port(self) -> None:
         services = _compose()["services"]
         relay, ingest = services[RELAY], services["ingest"]
         assert relay["depends_on"] == ingest["depends_on"]
         assert relay["depends_on"]["migrate-ingest"]["condition"] == (
             "service_completed_successfully"
         )
-        assert "ports" not in relay
-        # The image's HEALTHCHECK asks the HTTP port, which the relay does not open.
-        assert relay["healthcheck"] == {"disable": True}
+        assert relay["ports"] == [f"{RELAY_PORT}:{RELAY_PORT}"]
+        # The image's HEALTHCHECK asks ingest's HTTP port (8001): the relay's asks its own.
+        check = relay["healthcheck"]
+        assert "disable" not in check
+        test = " ".join(check["test"])
+        assert f"127.0.0.1:{RELAY_PORT}/readyz" in test, test
+        assert "curl" not in test and "wget" not in test, "slim images have neither"
+        timings = {k: v for k, v in ingest["healthcheck"].items() if k != "test"}
+        assert {k: v for k, v in check.items() if k != "test"} == timings
         # Its shutdown drains the outbox (bounded to ~10 s); compose's default is 10 s.
         assert relay["stop_grace_period"] == "30s"
+
+    def test_relay_port_is_the_settings_default(self) -> None:
+        from talentflow.ingest.config import Settings
+
+        assert Settings.model_fields["relay_port"].default == RELAY_PORT
 
 
 def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -322,8 +335,6 @@ class TestKubernetes:
             pod = deployment["spec"]["template"]["spec"]
             for container in pod["containers"]:
                 assert container["resources"]["requests"] and container["resources"]["limits"]
-                if name == RELAY:
-                    continue  # no HTTP: see test_relay_deployment_is_one_pod_without_http
                 ports = {p.get("name") for p in container["ports"]} | {
                     p["containerPort"] for p in container["ports"]
                 }
@@ -374,7 +385,7 @@ class TestKubernetes:
             targets = [json.dumps(d["spec"]) for d in _of_kind(kind).values()]
             assert not [t for t in targets if RELAY in t], kind
 
-    def test_relay_deployment_is_one_pod_without_http(self) -> None:
+    def test_relay_deployment_is_one_pod_probed_on_its_own_port(self) -> None:
         deployments = _of_kind("Deployment")
         pod = deployments[RELAY]["spec"]["template"]["spec"]
         http = deployments["ingest"]["spec"]["template"]["spec"]
@@ -384,10 +395,20 @@ class TestKubernetes:
         assert relay["image"] == main["image"] == "talentflow-ingest"
         assert relay["envFrom"] == main["envFrom"]
         assert RUN_RELAY not in {e["name"] for e in relay.get("env", [])}
-        assert "ports" not in relay
-        # It has no HTTP endpoint or other health signal: an HTTP probe would kill it.
+        assert relay["ports"] == [{"name": "http", "containerPort": RELAY_PORT, "protocol": "TCP"}]
+        # Probed like the HTTP pods: /healthz (startup, liveness), /readyz (readiness).
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert probe not in relay, probe
+            assert relay[probe] == main[probe], probe
+        assert relay["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert relay["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        # Whatever scrape annotations the HTTP pods carry, the relay's /metrics gets them too.
+        annotations = deployments[RELAY]["spec"]["template"]["metadata"].get("annotations", {})
+        http_annotations = deployments["ingest"]["spec"]["template"]["metadata"].get(
+            "annotations", {}
+        )
+        for key in http_annotations:
+            if key.startswith("prometheus.io/"):
+                assert key in annotations, key
         assert relay["securityContext"] == main["securityContext"]
         assert pod["securityContext"] == http["securityContext"]
         assert relay["volumeMounts"] == main["volumeMounts"] and pod["volumes"] == http["volumes"]

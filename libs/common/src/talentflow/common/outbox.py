@@ -7,6 +7,11 @@ Published rows are kept for `retention` so an operator can replay a time range.
 
 Payloads about a person are encrypted with that person's key: erasing the person makes the
 row unreadable, and such a row is discarded instead of published.
+
+Metrics (`/metrics` of the process that runs the relay), labelled by service:
+`talentflow_outbox_events_published_total`, `talentflow_outbox_events_discarded_total`,
+`talentflow_outbox_failures_total` (failed attempts; the relay retries), and the backlog:
+`talentflow_outbox_pending_events` and `talentflow_outbox_oldest_pending_age_seconds`.
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY, Counter
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -150,6 +159,65 @@ def unnest_insert_sql(table: Table, columns: tuple[str, ...], first: int = 1) ->
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
+OUTBOX_PUBLISHED = Counter(
+    "talentflow_outbox_events_published_total", "Outbox events published", ["service"]
+)
+OUTBOX_DISCARDED = Counter(
+    "talentflow_outbox_events_discarded_total",
+    "Outbox events discarded instead of published (their subject was erased)",
+    ["service"],
+)
+OUTBOX_FAILURES = Counter(
+    "talentflow_outbox_failures_total",
+    "Failed relay attempts (broker or database errors; the relay backs off and retries)",
+    ["service"],
+)
+
+
+@dataclass
+class _Backlog:
+    pending: int
+    oldest_age_s: float | None  # as the database saw it when measured; None: nothing pending
+    measured_at: float  # time.monotonic() of the measurement
+
+
+class BacklogCollector(Collector):
+    """The outbox backlog per service, as each relay last measured it (`OutboxRelay` does, at
+    most once per `backlog_interval_s`). The oldest row's age is advanced to the moment of the
+    scrape: a relay whose loop is stuck (a hung broker) still shows the backlog ageing."""
+
+    def __init__(self) -> None:
+        self._backlogs: dict[str, _Backlog] = {}
+
+    def update(self, service: str, pending: int, oldest_age_s: float | None) -> None:
+        self._backlogs[service] = _Backlog(pending, oldest_age_s, time.monotonic())
+
+    def collect(self) -> Iterator[Metric]:
+        pending = GaugeMetricFamily(
+            "talentflow_outbox_pending_events",
+            "Outbox events waiting to be published (as of the relay's last look, <= ~1 s)",
+            labels=["service"],
+        )
+        oldest = GaugeMetricFamily(
+            "talentflow_outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox event waiting to be published; 0 when none waits",
+            labels=["service"],
+        )
+        now = time.monotonic()
+        for service, backlog in list(self._backlogs.items()):
+            pending.add_metric([service], backlog.pending)
+            age = 0.0
+            if backlog.oldest_age_s is not None:
+                age = max(0.0, backlog.oldest_age_s) + (now - backlog.measured_at)
+            oldest.add_metric([service], age)
+        yield pending
+        yield oldest
+
+
+OUTBOX_BACKLOG = BacklogCollector()
+REGISTRY.register(OUTBOX_BACKLOG)
+
+
 @dataclass
 class RelayStats:
     published: int = 0
@@ -172,7 +240,11 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=14),
         topic_prefix: str = "",
         gather_s: float = 0.05,
+        service: str | None = None,
+        backlog_interval_s: float = 1.0,
     ) -> None:
+        """`service` labels the metrics (default: the outbox table's schema, which is the
+        service's name); the backlog is measured at most every `backlog_interval_s`."""
         self._sessionmaker = sessionmaker
         self._outbox = outbox
         self._producer = producer
@@ -191,9 +263,23 @@ class OutboxRelay:
         self._sql_discarded = (
             f"UPDATE {table} SET discarded_reason = $2 WHERE id = ANY($1::bigint[])"  # noqa: S608
         )
+        # Count and oldest age of the pending rows: one statement, the partial index on the
+        # pending rows (the oldest is the first in id order, the next to be published).
+        waiting = "published_at IS NULL AND discarded_reason IS NULL"
+        oldest = f"SELECT extract(epoch FROM clock_timestamp() - created_at) FROM {table}"  # noqa: S608
+        self._sql_backlog = (
+            f"SELECT count(*), ({oldest} WHERE {waiting} ORDER BY id LIMIT 1)"  # noqa: S608
+            f" FROM {table} WHERE {waiting}"
+        )
         self._wake = asyncio.Event()
         self._stopping = False
         self.stats = RelayStats()
+        self.service = service or outbox.schema or outbox.name
+        self._backlog_interval_s = backlog_interval_s
+        # The label children, made once (and so exported as 0 before the first event).
+        self._published = OUTBOX_PUBLISHED.labels(self.service)
+        self._discarded = OUTBOX_DISCARDED.labels(self.service)
+        self._failures = OUTBOX_FAILURES.labels(self.service)
 
     def notify(self) -> None:
         """Wake the relay now (call after committing a transaction that enqueued events)."""
@@ -209,7 +295,12 @@ class OutboxRelay:
         last_purge = datetime.min.replace(tzinfo=UTC)
         loop = asyncio.get_running_loop()
         last_batch = 0.0
+        next_backlog = 0.0
         while not self._stopping:
+            # The backlog gauges: a query per interval, not per batch, whatever the rate.
+            if loop.time() >= next_backlog:
+                await self.measure_backlog()
+                next_backlog = loop.time() + self._backlog_interval_s
             try:
                 last_batch = loop.time()
                 published = await self.publish_batch()
@@ -224,6 +315,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self.stats.failures += 1
+                self._failures.inc()
                 log.warning("outbox relay failed", extra={"error": repr(exc)})
                 backoff = min(backoff * 2, 5.0)
             self._wake.clear()
@@ -268,7 +360,26 @@ class OutboxRelay:
                     await db.execute(self._sql_discarded, discarded_ids, "subject erased")
         self.stats.published += len(sent_ids)
         self.stats.discarded += len(discarded_ids)
+        self._published.inc(len(sent_ids))
+        self._discarded.inc(len(discarded_ids))
         return len(sent_ids)
+
+    async def measure_backlog(self) -> None:
+        """Count the pending rows and the oldest one's age for the backlog gauges. A failure
+        (the database is down) leaves the last values, logged at debug level only: the relay's
+        own attempts fail too, and count and log as failures."""
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                db = await driver_connection(session)
+                with driver_errors():
+                    row = await db.fetchrow(self._sql_backlog)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.debug("measuring the outbox backlog failed", extra={"error": repr(exc)})
+            return
+        oldest = None if row[1] is None else float(row[1])
+        OUTBOX_BACKLOG.update(self.service, int(row[0]), oldest)
 
     async def _records(
         self, session: AsyncSession, rows: Sequence[Any]

@@ -32,6 +32,8 @@ class Settings(ServiceSettings):
     # False: the HTTP process leaves the outbox to `python -m talentflow.ingest.relay`, a
     # process of its own (the relay's CPU then does not compete with the webhooks').
     run_relay: bool = True
+    # The port on which that relay process serves /healthz, /readyz and /metrics (0: any free).
+    relay_port: int = Field(default=8011, ge=0, le=65535)
     # Historical imports: rows committed per transaction (with the checkpoint), longest line.
     import_chunk_rows: int = Field(default=1000, ge=1, le=10_000)
     import_max_line_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)

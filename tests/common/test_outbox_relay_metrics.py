@@ -1,0 +1,217 @@
+"""The outbox relay's metrics, against a real PostgreSQL and broker: events published, discarded
+and failed attempts (counters), and the backlog (pending rows, the oldest one's age)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from talentflow.common.crypto import FieldCipher, generate_master_key, load_master_key
+from talentflow.common.db import create_engine, create_sessionmaker, make_metadata, transaction
+from talentflow.common.events import (
+    INTERVIEW_RESULTS,
+    CandidateContact,
+    Envelope,
+    InterviewResultReceived,
+)
+from talentflow.common.kafka import ensure_topics
+from talentflow.common.outbox import OutboxRelay, enqueue
+from talentflow.common.tables import PlatformTables, platform_tables
+from talentflow.devstack.testing import unique_name
+
+SCHEMA = unique_name("relay_metrics")  # also the metrics' service label
+METADATA = make_metadata(SCHEMA)
+TABLES: PlatformTables = platform_tables(METADATA)
+
+PENDING = "talentflow_outbox_pending_events"
+OLDEST = "talentflow_outbox_oldest_pending_age_seconds"
+PUBLISHED = "talentflow_outbox_events_published_total"
+DISCARDED = "talentflow_outbox_events_discarded_total"
+FAILURES = "talentflow_outbox_failures_total"
+
+
+@pytest.fixture(scope="module")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
+        await conn.run_sync(METADATA.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def prefix(kafka_bootstrap: str) -> str:
+    """Topics of the test's own."""
+    prefix = unique_name("t") + "."
+    await ensure_topics(kafka_bootstrap, [prefix + INTERVIEW_RESULTS], partitions=1)
+    return prefix
+
+
+def metric(name: str, service: str = SCHEMA) -> float | None:
+    """The metric's value for `service` as /metrics would show it (None: not exported)."""
+    return REGISTRY.get_sample_value(name, {"service": service})
+
+
+def envelope() -> Envelope:
+    event = InterviewResultReceived.model_validate(
+        {
+            "result_id": uuid.uuid4(),
+            "tenant_id": uuid.uuid4(),
+            "vendor_id": uuid.uuid4(),
+            "vendor_result_id": "r-1",
+            "candidate_id": uuid.uuid4(),
+            "candidate": CandidateContact(external_id="c-1", name="Ada Lovelace"),
+            "job_id": uuid.uuid4(),
+            "interviewed_at": datetime.now(UTC),
+            "competencies": {"communication": 91.0},
+            "counts": {"customer_cases": 3},
+        }
+    )
+    return Envelope(event=event, source="/test")
+
+
+async def enqueue_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], count: int, *, first_aged_s: int = 0
+) -> None:
+    """Commit `count` outbox rows; the first one `first_aged_s` seconds old."""
+    async with transaction(sessionmaker) as session:
+        for _ in range(count):
+            await enqueue(session, TABLES.outbox, envelope())
+        if first_aged_s:
+            outbox = TABLES.outbox
+            first = select(func.min(outbox.c.id)).where(outbox.c.published_at.is_(None))
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id == first.scalar_subquery())
+                .values(created_at=func.now() - timedelta(seconds=first_aged_s))
+            )
+
+
+async def drained(relay: OutboxRelay) -> OutboxRelay:
+    while await relay.publish_batch():
+        pass
+    return relay
+
+
+async def until(condition: Callable[[], bool], wait_s: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+class TestBacklog:
+    async def test_measures_pending_rows_and_the_oldest_ones_age(
+        self, sessionmaker, producer, prefix
+    ) -> None:
+        relay = await drained(
+            OutboxRelay(sessionmaker, TABLES.outbox, producer, topic_prefix=prefix)
+        )
+        assert relay.service == SCHEMA  # the schema names the service
+        await relay.measure_backlog()
+        assert (metric(PENDING), metric(OLDEST)) == (0, 0)
+
+        await enqueue_rows(sessionmaker, 3, first_aged_s=3600)
+        await relay.measure_backlog()
+        assert metric(PENDING) == 3
+        age = metric(OLDEST)
+        assert age is not None and 3600 <= age < 3660
+        await asyncio.sleep(0.3)
+        later = metric(OLDEST)  # no new measurement: the age goes on with the clock
+        assert later is not None and later - age >= 0.25
+
+        await drained(relay)
+        assert metric(PENDING) == 3, "measured by the relay's loop, not by each batch"
+        await relay.measure_backlog()
+        assert (metric(PENDING), metric(OLDEST)) == (0, 0)
+
+    async def test_the_loop_measures_at_most_once_per_interval(
+        self, sessionmaker, producer, prefix
+    ) -> None:
+        await drained(OutboxRelay(sessionmaker, TABLES.outbox, producer, topic_prefix=prefix))
+        await enqueue_rows(sessionmaker, 2)
+        published = metric(PUBLISHED) or 0.0
+        slow = OutboxRelay(
+            sessionmaker,
+            TABLES.outbox,
+            producer,
+            topic_prefix=prefix,
+            poll_interval=0.01,
+            backlog_interval_s=3600,
+        )
+        task = asyncio.create_task(slow.run())
+        try:
+            await until(lambda: metric(PUBLISHED) == published + 2)
+            await asyncio.sleep(0.2)  # many more turns of the loop
+        finally:
+            slow.stop()
+            await asyncio.wait_for(task, 10)
+        assert metric(PENDING) == 2, "measured once, when the loop started"
+
+        fast = OutboxRelay(
+            sessionmaker,
+            TABLES.outbox,
+            producer,
+            topic_prefix=prefix,
+            poll_interval=0.01,
+            backlog_interval_s=0.1,
+        )
+        task = asyncio.create_task(fast.run())
+        try:
+            await until(lambda: metric(PENDING) == 0)
+        finally:
+            fast.stop()
+            await asyncio.wait_for(task, 10)
+
+
+class TestCounters:
+    async def test_published_and_discarded_events(self, sessionmaker, producer, prefix) -> None:
+        relay = await drained(
+            OutboxRelay(sessionmaker, TABLES.outbox, producer, topic_prefix=prefix)
+        )
+        published, discarded = metric(PUBLISHED), metric(DISCARDED)
+        assert published is not None and discarded is not None  # exported from the start
+
+        cipher = FieldCipher(load_master_key(generate_master_key()), TABLES.subject_keys)
+        relay = OutboxRelay(
+            sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix
+        )
+        erased = envelope()
+        async with transaction(sessionmaker) as session:
+            await enqueue(session, TABLES.outbox, erased, cipher=cipher)
+            for _ in range(2):
+                await enqueue(session, TABLES.outbox, envelope(), cipher=cipher)
+            await cipher.shred(session, erased.event.subject_id())
+        await drained(relay)
+        assert metric(PUBLISHED) == published + 2
+        assert metric(DISCARDED) == discarded + 1
+
+    async def test_failed_attempts(self, sessionmaker, producer, prefix) -> None:
+        """A relay whose outbox is not there (a schema not yet migrated) fails and retries;
+        each attempt counts, and the backlog it cannot measure is not made up."""
+        missing = platform_tables(make_metadata(unique_name("missing"))).outbox
+        relay = OutboxRelay(
+            sessionmaker, missing, producer, topic_prefix=prefix, poll_interval=0.01
+        )
+        assert metric(FAILURES, relay.service) == 0
+        task = asyncio.create_task(relay.run())
+        try:
+            await until(lambda: (metric(FAILURES, relay.service) or 0) >= 2)
+        finally:
+            relay.stop()
+            await asyncio.wait_for(task, 10)
+        assert relay.stats.failures == metric(FAILURES, relay.service)
+        assert metric(PENDING, relay.service) is None
