@@ -52,6 +52,7 @@ from talentflow.ingest.config import Settings
 from talentflow.ingest.imports import cli
 from talentflow.ingest.models import PLATFORM, BiometricsPolicy, Vendor
 
+RELAY = [sys.executable, "-m", "talentflow.ingest.relay"]
 FIRST = ["Ada", "Grace", "Alan", "Wei", "Mei", "Olga", "Sven", "Amara", "Kofi", "Lucía", "Arjun"]
 LAST = ["Lovelace", "Hopper", "Turing", "Zhang", "Li", "Petrova", "Berg", "Okafor", "García"]
 COMPETENCIES = [
@@ -354,7 +355,7 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
         if not args.relay_inside:
             relay = ManagedProcess(
                 "relay",
-                [sys.executable, "-m", "talentflow.ingest.relay"],
+                [*RELAY, "--host", "127.0.0.1", "--port", str(free_port())],
                 env=env,
                 log=tmp / "relay.log",
             )

@@ -109,6 +109,7 @@ def ingest_relay(work: Path, *, database_url: str, bootstrap: str) -> Iterator[M
         "TALENTFLOW_INGEST_KAFKA_IDEMPOTENCE": "false",
     }
     argv = [sys.executable, "-m", "talentflow.ingest.relay"]
+    argv += ["--host", "127.0.0.1", "--port", str(free_port())]  # its /healthz, /metrics
     proc = ManagedProcess("relay", argv, env=env, log=work / "relay.log").start()
     try:
         yield proc

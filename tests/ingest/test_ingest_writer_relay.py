@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from talentflow.common.events import INTERVIEW_RESULTS
+from talentflow.devstack.broker import free_port
 from talentflow.devstack.testing import service_settings_env as settings_env
 from talentflow.ingest import relay
 from talentflow.ingest.config import Settings
@@ -14,9 +15,9 @@ from talentflow.ingest.config import Settings
 
 @pytest.fixture
 def settings(ingest_database_url: str, kafka: tuple[str, bool]) -> Settings:
-    """The app of this module's tests serves HTTP only."""
+    """The app of this module's tests serves HTTP only; the relay's own port is a free one."""
     env = settings_env(database_url=ingest_database_url, kafka=kafka)
-    return Settings(**env, run_relay=False)
+    return Settings(**env, run_relay=False, relay_port=free_port())
 
 
 class TestRelayProcess:
