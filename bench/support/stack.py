@@ -25,7 +25,7 @@ from talentflow.devstack.broker import TansuBroker, free_port
 from talentflow.devstack.makemigration import migrations_dir
 from talentflow.devstack.postgres import EmbeddedPostgres
 from talentflow.devstack.processes import ManagedProcess
-from talentflow.ingest import vendors, webhooks
+from talentflow.ingest import tenants, vendors, webhooks
 from talentflow.ingest.models import BiometricsPolicy, Jurisdiction
 from talentflow.ingest.schemas import TenantSettings
 
@@ -130,7 +130,7 @@ async def seed_vendor(database_url: str, master_key_text: str) -> tuple[uuid.UUI
     engine = create_engine(database_url, pool_size=1)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
-            await vendors.configure_tenant(
+            await tenants.configure_tenant(
                 session,
                 tenant_id=tenant_id,
                 settings=TenantSettings(

@@ -12,7 +12,7 @@ from starlette.types import Scope
 from talentflow.common.auth import PrincipalDep
 from talentflow.common.dependencies import RuntimeDep, SessionDep
 from talentflow.common.openapi import problems
-from talentflow.ingest import service, vendors, webhooks
+from talentflow.ingest import service, tenants, vendors, webhooks
 from talentflow.ingest.dependencies import HrAdminDep, MasterKeyDep
 from talentflow.ingest.exceptions import VendorNotFound
 from talentflow.ingest.formats import service as format_service
@@ -130,7 +130,7 @@ webhook_route = _PlainRoute("/v1/webhooks/{vendor_id}", serve_webhook, methods=[
     responses=problems(401, 403, 503),
 )
 async def get_tenant(session: SessionDep, principal: HrAdminDep) -> TenantOut:
-    return await vendors.get_tenant(session, tenant_id=principal.tenant_id)
+    return await tenants.get_tenant(session, tenant_id=principal.tenant_id)
 
 
 @router.put(
@@ -143,7 +143,7 @@ async def get_tenant(session: SessionDep, principal: HrAdminDep) -> TenantOut:
 async def configure_tenant(
     body: TenantSettings, session: SessionDep, principal: HrAdminDep
 ) -> TenantOut:
-    return await vendors.configure_tenant(session, tenant_id=principal.tenant_id, settings=body)
+    return await tenants.configure_tenant(session, tenant_id=principal.tenant_id, settings=body)
 
 
 # --- vendors ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from talentflow.common.crypto import load_master_key
 from talentflow.common.db import create_engine, create_sessionmaker, transaction
 from talentflow.common.demo import DemoData
 from talentflow.common.settings import ServiceSettings
-from talentflow.ingest import vendors
+from talentflow.ingest import tenants, vendors
 from talentflow.ingest.models import Jurisdiction
 from talentflow.ingest.schemas import TenantSettings
 
@@ -23,7 +23,7 @@ async def seed_demo(settings: ServiceSettings, path: Path) -> None:
     engine = create_engine(settings.database_url, pool_size=1)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
-            await vendors.configure_tenant(
+            await tenants.configure_tenant(
                 session,
                 tenant_id=demo.tenant.id,
                 settings=TenantSettings(

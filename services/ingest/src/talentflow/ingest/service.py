@@ -1,6 +1,6 @@
 """Ingest's use cases: receive a signed webhook, read a result, purge old receipts.
 
-Vendor and tenant management lives in `vendors.py`. Functions only flush: the request's or
+Tenant settings live in `tenants.py`, vendors and their secrets in `vendors.py`. Functions only flush: the request's or
 the command's transaction commits.
 """
 

@@ -1,4 +1,4 @@
-"""Service functions for tenants' ingest settings, vendors and their signing secrets.
+"""Service functions for vendors and their signing secrets (tenant settings: `tenants.py`).
 
 Signing secrets are not personal data: they are sealed with the master key, bound to the
 vendor (`context=b"vendor-secret:" + vendor_id.bytes`), and shown in clear only once, when made.
@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentflow.common.crypto import DecryptionError, seal, unseal
 from talentflow.common.errors import Conflict, InvalidInput
-from talentflow.ingest import repository, webhooks
+from talentflow.ingest import repository, tenants, webhooks
 from talentflow.ingest.exceptions import (
     LastActiveSecret,
-    PolicyNotAllowed,
     SecretNotFound,
     VendorNameTaken,
     VendorNotFound,
@@ -26,10 +25,7 @@ from talentflow.ingest.exceptions import (
 from talentflow.ingest.formats.registry import NEW, FormatSettings, settle
 from talentflow.ingest.formats.spec import Mapping
 from talentflow.ingest.models import (
-    BiometricsPolicy,
-    Jurisdiction,
     ScoreScale,
-    Tenant,
     Vendor,
     VendorFormat,
     VendorSecret,
@@ -37,24 +33,11 @@ from talentflow.ingest.models import (
 from talentflow.ingest.schemas import (
     NewSecret,
     SecretOut,
-    TenantOut,
-    TenantSettings,
     VendorCreated,
     VendorOut,
 )
 
 log = logging.getLogger(__name__)
-
-# A tenant that created a vendor before configuring ingest gets the most protective policy.
-UNCONFIGURED_JURISDICTION = Jurisdiction.OTHER
-UNCONFIGURED_POLICY = BiometricsPolicy.DROP
-
-
-def default_policy(jurisdiction: Jurisdiction) -> BiometricsPolicy:
-    """EU AI Act Art. 5(1)(f): drop for the EU; elsewhere keep, but never usable."""
-    if jurisdiction is Jurisdiction.EU:
-        return BiometricsPolicy.DROP
-    return BiometricsPolicy.KEEP_UNUSABLE
 
 
 def webhook_path(vendor_id: uuid.UUID) -> str:
@@ -63,15 +46,6 @@ def webhook_path(vendor_id: uuid.UUID) -> str:
 
 def _context(vendor_id: uuid.UUID) -> bytes:
     return b"vendor-secret:" + vendor_id.bytes
-
-
-def _tenant_out(tenant: Tenant) -> TenantOut:
-    return TenantOut(
-        id=tenant.id,
-        name=tenant.name,
-        jurisdiction=Jurisdiction(tenant.jurisdiction),
-        biometrics_policy=BiometricsPolicy(tenant.biometrics_policy),
-    )
 
 
 def _vendor_out(vendor: Vendor, secrets: Sequence[VendorSecret]) -> VendorOut:
@@ -93,47 +67,6 @@ def _vendor_out(vendor: Vendor, secrets: Sequence[VendorSecret]) -> VendorOut:
     )
 
 
-async def configure_tenant(
-    session: AsyncSession, *, tenant_id: uuid.UUID, settings: TenantSettings
-) -> TenantOut:
-    """Set a tenant's jurisdiction and biometrics policy (EU tenants may not allow them)."""
-    policy = settings.biometrics_policy or default_policy(settings.jurisdiction)
-    if settings.jurisdiction is Jurisdiction.EU and policy is BiometricsPolicy.ALLOW:
-        raise PolicyNotAllowed(
-            "EU AI Act Art. 5(1)(f): facial/voice metrics cannot be allowed for an EU tenant",
-            errors=[
-                {
-                    "field": "biometrics_policy",
-                    "in": "body",
-                    "pointer": "/biometrics_policy",
-                    "message": "must be drop or keep_unusable for jurisdiction EU",
-                    "type": "policy_not_allowed",
-                }
-            ],
-        )
-    tenant = await repository.upsert_tenant(
-        session,
-        tenant_id=tenant_id,
-        name=settings.name,
-        jurisdiction=settings.jurisdiction.value,
-        biometrics_policy=policy.value,
-    )
-    return _tenant_out(tenant)
-
-
-async def get_tenant(session: AsyncSession, *, tenant_id: uuid.UUID) -> TenantOut:
-    """A tenant's ingest settings (the protective defaults when never configured)."""
-    tenant = await repository.get_tenant(session, tenant_id)
-    if tenant is None:
-        return TenantOut(
-            id=tenant_id,
-            name=None,
-            jurisdiction=UNCONFIGURED_JURISDICTION,
-            biometrics_policy=UNCONFIGURED_POLICY,
-        )
-    return _tenant_out(tenant)
-
-
 async def create_vendor(
     session: AsyncSession,
     *,
@@ -150,8 +83,8 @@ async def create_vendor(
     await repository.add_tenant_if_missing(
         session,
         tenant_id=tenant_id,
-        jurisdiction=UNCONFIGURED_JURISDICTION.value,
-        biometrics_policy=UNCONFIGURED_POLICY.value,
+        jurisdiction=tenants.UNCONFIGURED_JURISDICTION.value,
+        biometrics_policy=tenants.UNCONFIGURED_POLICY.value,
     )
     await repository.lock(session, f"ingest:vendor-names:{tenant_id}")
     if await repository.vendor_name_taken(session, tenant_id=tenant_id, name=name, other_than=None):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentflow.common.errors import InvalidInput
 from talentflow.common.openapi import ProblemFieldError
-from talentflow.ingest import normalize, vendors
+from talentflow.ingest import normalize, tenants, vendors
 from talentflow.ingest.formats.base import Adapter
 from talentflow.ingest.formats.registry import adapter_for, build_adapter, config_errors
 from talentflow.ingest.formats.schemas import DryRunFailed, DryRunIn, DryRunSucceeded, NormalizedOut
@@ -42,7 +42,7 @@ async def dry_run(
 async def _dry_run(
     session: AsyncSession, adapter: Adapter, *, tenant_id: uuid.UUID, sample: Any
 ) -> DryRunSucceeded | DryRunFailed:
-    tenant = await vendors.get_tenant(session, tenant_id=tenant_id)
+    tenant = await tenants.get_tenant(session, tenant_id=tenant_id)
     try:
         result = normalize.normalize_with(
             adapter, sample, tenant_id=tenant_id, policy=tenant.biometrics_policy
