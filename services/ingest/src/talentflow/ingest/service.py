@@ -1,7 +1,7 @@
 """Ingest's use cases: receive a signed webhook, read a result, purge old receipts.
 
-Tenant settings live in `tenants.py`, vendors and their secrets in `vendors.py`. Functions only flush: the request's or
-the command's transaction commits.
+Tenant settings live in `tenants.py`, vendors and their secrets in `vendors.py`. Functions
+only flush: the request's or the command's transaction commits.
 """
 
 from __future__ import annotations
