@@ -32,7 +32,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy libs/common/src libs/devstack/src services/*/src
+	$(BIN)/mypy libs/common/src libs/devstack/src services/*/src bench
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -70,7 +70,7 @@ class Sampler:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
 
     def _cpu(self) -> float:
-        return sum(p.cpu_times().user + p.cpu_times().system for p in self.processes)
+        return float(sum(p.cpu_times().user + p.cpu_times().system for p in self.processes))
 
     def __enter__(self) -> Sampler:
         self.cpu_s = -self._cpu()
@@ -121,7 +121,9 @@ def batch_sizes(port: int) -> tuple[float, float]:
 
 
 def load(base: dict[str, Any], port: int, **spec: Any) -> dict[str, Any]:
-    result = stack.run_load({**base, "port": port, "run": uuid.uuid4().hex[:8], **spec})
+    result: dict[str, Any] = stack.run_load(
+        {**base, "port": port, "run": uuid.uuid4().hex[:8], **spec}
+    )
     print(f"  {spec['mode']} loop on :{port}: {result}")
     return result
 

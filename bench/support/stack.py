@@ -87,7 +87,9 @@ def http_server(
         proc.stop(grace=10)
 
 
-def ingest_server(work: Path, *, database_url: str, bootstrap: str, port: int, **settings: str):
+def ingest_server(
+    work: Path, *, database_url: str, bootstrap: str, port: int, **settings: str
+) -> contextlib.AbstractContextManager[ManagedProcess]:
     """The ingest service as `python -m talentflow.ingest serve` runs it (one worker)."""
     env = {
         "TALENTFLOW_INGEST_DATABASE_URL": database_url,
@@ -117,7 +119,7 @@ def ingest_relay(work: Path, *, database_url: str, bootstrap: str) -> Iterator[M
         proc.stop(grace=10)
 
 
-def baseline_server(work: Path, *, port: int):
+def baseline_server(work: Path, *, port: int) -> contextlib.AbstractContextManager[ManagedProcess]:
     """The bare FastAPI app validating the same body (bench/support/baseline_app.py)."""
     argv = [sys.executable, "-m", "uvicorn", "baseline_app:app", "--app-dir", str(SUPPORT)]
     argv += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
