@@ -363,3 +363,24 @@ class TestContentHash:
 
         assert storage.content_hash(a) == storage.content_hash(b)
         assert storage.content_hash(a) != storage.content_hash(c)
+
+
+class TestCiphertextColumns:
+    async def test_are_stored_without_compression_attempts(self, s: Store) -> None:
+        # Ciphertext does not compress: EXTERNAL spares PostgreSQL a pglz attempt per value.
+        rows = await s.rows(
+            "SELECT c.relname, a.attname, a.attstorage::text AS attstorage FROM pg_attribute AS a"
+            " JOIN pg_class AS c ON c.oid = a.attrelid"
+            " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'ingest' AND c.relname IN ('results', 'outbox')"
+            " AND a.attname IN ('contact_enc', 'evidence_enc', 'biometrics_enc',"
+            " 'raw_payload_enc', 'payload')"
+        )
+
+        assert {(r["relname"], r["attname"]): r["attstorage"] for r in rows} == {
+            ("results", "contact_enc"): "e",
+            ("results", "evidence_enc"): "e",
+            ("results", "biometrics_enc"): "e",
+            ("results", "raw_payload_enc"): "e",
+            ("outbox", "payload"): "e",
+        }
