@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from talentflow.common.db import create_engine, create_sessionmaker, make_metadata
+from talentflow.common.db import create_sessionmaker, make_metadata
 from talentflow.common.tables import PlatformTables, platform_tables
-from talentflow.devstack.testing import rolled_back_session, unique_name
+from talentflow.devstack.testing import engine_with_tables, rolled_back_session, unique_name
 
 SCHEMA = unique_name("common_test")
 METADATA = make_metadata(SCHEMA)
@@ -25,12 +24,8 @@ def tables() -> PlatformTables:
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """Engine on the suite's database, with the platform tables created in `SCHEMA`."""
-    engine = create_engine(database_url, pool_size=5)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
-        await conn.run_sync(METADATA.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with_tables(database_url, METADATA, pool_size=5) as engine:
+        yield engine
 
 
 @pytest.fixture

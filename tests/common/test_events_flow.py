@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.consumer import EventConsumer
 from talentflow.common.crypto import FieldCipher, generate_master_key, load_master_key
-from talentflow.common.db import create_engine, create_sessionmaker, make_metadata, transaction
+from talentflow.common.db import create_sessionmaker, make_metadata, transaction
 from talentflow.common.errors import ServiceError
 from talentflow.common.events import (
     INTERVIEW_RESULTS,
@@ -27,7 +27,7 @@ from talentflow.common.events.codec import decode, encode
 from talentflow.common.kafka import ensure_topics
 from talentflow.common.outbox import OutboxRelay, enqueue, pending_count, replay
 from talentflow.common.tables import PlatformTables, platform_tables
-from talentflow.devstack.testing import unique_name
+from talentflow.devstack.testing import engine_with_tables, unique_name
 
 SCHEMA = "events_flow_test"
 METADATA = make_metadata(SCHEMA)
@@ -36,12 +36,8 @@ TABLES: PlatformTables = platform_tables(METADATA)
 
 @pytest.fixture(scope="module")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
-        await conn.run_sync(METADATA.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with_tables(database_url, METADATA) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.crypto import FieldCipher, generate_master_key, load_master_key
-from talentflow.common.db import create_engine, create_sessionmaker, make_metadata, transaction
+from talentflow.common.db import create_sessionmaker, make_metadata, transaction
 from talentflow.common.events import (
     INTERVIEW_RESULTS,
     CandidateContact,
@@ -24,7 +24,7 @@ from talentflow.common.events import (
 from talentflow.common.kafka import ensure_topics
 from talentflow.common.outbox import OutboxRelay, enqueue
 from talentflow.common.tables import PlatformTables, platform_tables
-from talentflow.devstack.testing import unique_name
+from talentflow.devstack.testing import engine_with_tables, unique_name
 
 SCHEMA = unique_name("relay_metrics")  # also the metrics' service label
 METADATA = make_metadata(SCHEMA)
@@ -39,12 +39,8 @@ FAILURES = "talentflow_outbox_failures_total"
 
 @pytest.fixture(scope="module")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
-        await conn.run_sync(METADATA.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with_tables(database_url, METADATA) as engine:
+        yield engine
 
 
 @pytest.fixture

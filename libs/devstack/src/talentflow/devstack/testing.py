@@ -19,9 +19,11 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from talentflow.common.db import create_engine
 from talentflow.common.events import Envelope
 from talentflow.common.events.codec import encode
 from talentflow.common.kafka import create_producer
@@ -113,6 +115,22 @@ async def migrated_database(server_url: str, service: str) -> str:
     # Alembic's env.py runs an event loop of its own: keep it off the caller's.
     await asyncio.to_thread(upgrade, migrations_dir(service), url)
     return url
+
+
+@contextlib.asynccontextmanager
+async def engine_with_tables(
+    database_url: str, metadata: MetaData, **engine_options: Any
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on `database_url` with `metadata`'s schema and tables created (tests of the
+    platform tables keep them in a schema of their own); disposed at the end."""
+    engine = create_engine(database_url, **engine_options)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{metadata.schema}"')
+            await conn.run_sync(metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 @contextlib.asynccontextmanager
