@@ -117,6 +117,46 @@ class TestEncryptMany:
                 await session.execute(delete(table).where(table.c.subject_id.in_(subjects)))
 
 
+class TestOfferKeys:
+    """Keys offered before the database is asked, for a statement that checks them."""
+
+    async def test_a_cached_key_is_offered_as_it_is_stored_and_a_new_subject_gets_a_fresh_one(
+        self, session: AsyncSession, cipher: FieldCipher, master_key: bytes, tables: PlatformTables
+    ) -> None:
+        cached, new = sorted([uuid.uuid4(), uuid.uuid4()])
+        await cipher.encrypt_many(session, [(cached, "x")])
+        table = tables.subject_keys
+        stored = (
+            await session.execute(select(table.c.wrapped_key).where(table.c.subject_id == cached))
+        ).scalar_one()
+
+        offer = cipher.offer_keys({new, cached})
+
+        assert offer.subject_ids == [cached, new]
+        assert offer.fresh == [False, True]
+        assert offer.wrapped[0] == stored
+        # The fresh key, once stored as offered, decrypts what was encrypted with it.
+        token = offer.keys.encrypt(new, "secret")
+        await session.execute(table.insert().values(subject_id=new, wrapped_key=offer.wrapped[1]))
+        reader = FieldCipher(master_key, tables.subject_keys)
+        assert await reader.decrypt(session, new, token) == b"secret"
+
+    async def test_only_fresh_keys_the_database_took_are_remembered(
+        self, cipher: FieldCipher
+    ) -> None:
+        taken, lost = uuid.uuid4(), uuid.uuid4()
+        offer = cipher.offer_keys({taken, lost})
+
+        cipher.accepted(offer, {taken})
+
+        again = cipher.offer_keys({taken, lost})
+        assert dict(zip(again.subject_ids, again.fresh, strict=True)) == {taken: False, lost: True}
+        assert (
+            again.wrapped[again.subject_ids.index(taken)]
+            == offer.wrapped[offer.subject_ids.index(taken)]
+        )
+
+
 class TestDecryptMany:
     async def test_an_erased_subject_is_none_the_others_decrypt(
         self, session: AsyncSession, cipher: FieldCipher, master_key: bytes, tables: PlatformTables

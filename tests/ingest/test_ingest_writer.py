@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from talentflow.common.crypto import FieldCipher, load_master_key
@@ -27,8 +28,10 @@ from talentflow.ingest.main import create_app
 from talentflow.ingest.models import PLATFORM, BiometricsPolicy
 from talentflow.ingest.normalize import Normalized
 from talentflow.ingest.results import repository
-from talentflow.ingest.writer import ResultWriter
+from talentflow.ingest.writer import ResultWriter, VendorChanged
 
+RECEIVED = "talentflow.ingest.InterviewResultReceived.v1"
+CORRECTED = "talentflow.ingest.InterviewResultCorrected.v1"
 LINGER_MS = 50  # long enough for concurrent test requests to land in one batch
 
 
@@ -192,6 +195,10 @@ class Deliveries:
             for statement in statements:
                 await conn.exec_driver_sql(statement)
 
+    async def sql(self, statement: str, **params: Any) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(text(statement), params)
+
     async def stored(self) -> int:
         rows = await self.h.rows(
             "SELECT count(*) AS n FROM ingest.results WHERE vendor_id = :v", v=self.vendor_id
@@ -279,3 +286,176 @@ class TestResultWriter:
 
         assert [(await w).status for w in writes] == ["accepted"] * 4
         assert await d.stored() == 4
+
+
+class TestOneStatementStore:
+    """New results take one statement; everything else the transaction, with the same rules."""
+
+    async def write_all(
+        self, writer: ResultWriter, items: list[storage.Incoming], state: repository.VendorState
+    ) -> list[storage.Stored | BaseException]:
+        writer.start()
+        try:
+            return await asyncio.gather(
+                *(writer.write(item, vendor_state=state) for item in items),
+                return_exceptions=True,
+            )
+        finally:
+            await writer.stop()
+
+    async def events_of(self, d: Deliveries, result_id: uuid.UUID) -> list[dict[str, Any]]:
+        return await d.h.rows(
+            "SELECT event_type FROM ingest.outbox WHERE subject = :s ORDER BY id",
+            s=f"results/{result_id}",
+        )
+
+    async def test_new_results_are_stored_in_one_statement_with_receipts_and_events(
+        self, d: Deliveries
+    ) -> None:
+        writer = d.writer()
+        items = [d.item() for _ in range(6)]
+
+        outcomes = await self.write_all(writer, items, await d.state())
+
+        assert [o.status for o in outcomes if isinstance(o, storage.Stored)] == ["accepted"] * 6
+        assert writer.stats["one_statement"] == 6
+        for item, stored in zip(items, outcomes, strict=True):
+            assert isinstance(stored, storage.Stored)
+            (receipt,) = await d.h.rows(
+                "SELECT result_id, result_version FROM ingest.webhook_receipts"
+                " WHERE vendor_id = :v AND webhook_id = :w",
+                v=d.vendor_id,
+                w=item.webhook_id,
+            )
+            assert receipt == {"result_id": stored.result_id, "result_version": 1}
+            assert await self.events_of(d, stored.result_id) == [{"event_type": RECEIVED}]
+            (row,) = await d.h.rows(
+                "SELECT contact_enc FROM ingest.results WHERE id = :id", id=stored.result_id
+            )
+            contact = await d.h.decrypt(item.result.candidate_id, row["contact_enc"])
+            assert b"Grace Hopper" in contact
+
+    async def test_redeliveries_and_corrections_in_a_batch_are_stored_in_order(
+        self, d: Deliveries
+    ) -> None:
+        state = await d.state()
+        earlier = d.item()
+        await self.write_all(d.writer(), [earlier], state)
+        new = d.item()
+        again = storage.Incoming(**{**vars(new), "webhook_id": f"msg-{uuid.uuid4().hex}"})
+        redelivered = storage.Incoming(**{**vars(new)})
+        corrected = d.item(vendor_result_id=new.result.vendor_result_id, overall_score=12.0)
+        correction_of_earlier = d.item(
+            vendor_result_id=earlier.result.vendor_result_id, overall_score=99.0
+        )
+        writer = d.writer()
+
+        outcomes = await self.write_all(
+            writer, [new, again, redelivered, corrected, correction_of_earlier], state
+        )
+
+        assert all(isinstance(o, storage.Stored) for o in outcomes)
+        first = outcomes[0]
+        assert isinstance(first, storage.Stored)
+        assert [(o.result_id, o.version, o.status) for o in outcomes[:4]] == [  # type: ignore[union-attr]
+            (first.result_id, 1, "accepted"),
+            (first.result_id, 1, "duplicate"),  # the same content under another webhook id
+            (first.result_id, 1, "duplicate"),  # the same webhook id again
+            (first.result_id, 2, "corrected"),
+        ]
+        assert outcomes[4].version == 2 and outcomes[4].status == "corrected"  # type: ignore[union-attr]
+        assert writer.stats["one_statement"] == 1  # only the first delivery of `new`
+        assert [e["event_type"] for e in await self.events_of(d, first.result_id)] == [
+            RECEIVED,
+            CORRECTED,
+        ]
+
+    async def test_a_delivery_checked_against_an_older_vendor_state_is_not_stored(
+        self, d: Deliveries
+    ) -> None:
+        state = await d.state()
+        await d.sql("UPDATE ingest.vendors SET name = 'Renamed' WHERE id = :v", v=d.vendor_id)
+        assert (await d.state()).digest != state.digest
+        writer = d.writer()
+
+        outcomes = await self.write_all(writer, [d.item(), d.item()], state)
+
+        assert all(isinstance(o, VendorChanged) for o in outcomes)
+        assert writer.stats["one_statement"] == 0
+        assert await d.stored() == 0
+
+    async def test_the_vendor_state_digest_follows_secrets_and_the_tenant_policy(
+        self, d: Deliveries
+    ) -> None:
+        digests = {(await d.state()).digest}
+        await d.sql(
+            "UPDATE ingest.vendor_secrets SET retired_at = now() WHERE vendor_id = :v",
+            v=d.vendor_id,
+        )
+        digests.add((await d.state()).digest)
+        await d.sql(
+            "UPDATE ingest.tenants SET biometrics_policy = 'allow' WHERE id = :t", t=d.tenant
+        )
+        digests.add((await d.state()).digest)
+
+        assert len(digests) == 3
+
+    async def test_a_candidate_whose_key_was_made_elsewhere_is_stored_with_that_key(
+        self, d: Deliveries
+    ) -> None:
+        item = d.item()
+        subject = item.result.candidate_id
+        elsewhere = FieldCipher(
+            load_master_key(d.h.settings.encryption_key.get_secret_value()), PLATFORM.subject_keys
+        )
+        async with create_sessionmaker(d.db)() as session, session.begin():
+            await elsewhere.data_keys(session, [subject])
+        writer = d.writer()  # its cipher has never seen the candidate
+
+        (stored,) = await self.write_all(writer, [item], await d.state())
+
+        assert isinstance(stored, storage.Stored) and stored.status == "accepted"
+        assert writer.stats["one_statement"] == 0  # the fresh key it offered lost
+        (row,) = await d.h.rows(
+            "SELECT contact_enc FROM ingest.results WHERE id = :id", id=stored.result_id
+        )
+        async with create_sessionmaker(d.db)() as session:
+            assert b"Grace Hopper" in await elsewhere.decrypt(session, subject, row["contact_enc"])
+
+    async def test_a_cached_key_is_used_only_while_it_is_still_stored(self, d: Deliveries) -> None:
+        state = await d.state()
+        first = d.item()
+        subject = first.result.candidate_id
+        writers = [d.writer() for _ in range(3)]  # one cipher: d.cipher
+        await self.write_all(writers[0], [first], state)
+        await self.write_all(writers[1], [d.item(candidate_id=subject)], state)
+        assert writers[1].stats["one_statement"] == 1  # with the key cached by the first
+        await d.sql("DELETE FROM ingest.subject_keys WHERE subject_id = :s", s=subject)  # erased
+
+        (stored,) = await self.write_all(writers[2], [d.item(candidate_id=subject)], state)
+
+        assert isinstance(stored, storage.Stored) and stored.status == "accepted"
+        assert writers[2].stats["one_statement"] == 0  # the cached key is gone: the transaction
+        (row,) = await d.h.rows(
+            "SELECT contact_enc FROM ingest.results WHERE id = :id", id=stored.result_id
+        )
+        assert b"Grace Hopper" in await d.h.decrypt(subject, row["contact_enc"])
+
+    async def test_two_writers_storing_the_same_new_result_store_it_once(
+        self, d: Deliveries
+    ) -> None:
+        state = await d.state()
+        item = d.item()
+        twin = storage.Incoming(**{**vars(item), "webhook_id": f"msg-{uuid.uuid4().hex}"})
+        one, other = d.writer(), d.writer()
+
+        outcomes = await asyncio.gather(
+            self.write_all(one, [item], state), self.write_all(other, [twin], state)
+        )
+
+        statuses = sorted(o.status for (o,) in outcomes)  # type: ignore[union-attr]
+        assert statuses == ["accepted", "duplicate"]
+        assert await d.stored() == 1
+        ((a,), (b,)) = outcomes
+        assert a.result_id == b.result_id  # type: ignore[union-attr]
+        assert len(await self.events_of(d, a.result_id)) == 1  # type: ignore[union-attr]

@@ -138,10 +138,26 @@ class SubjectKeys:
     def __or__(self, other: SubjectKeys) -> SubjectKeys:
         return SubjectKeys({**self._aeads, **other._aeads})
 
+    def aead(self, subject_id: uuid.UUID) -> AESGCM:
+        return self._aeads[subject_id]
+
     def encrypt(self, subject_id: uuid.UUID, plaintext: str | bytes) -> bytes:
         """Encrypt for the subject (KeyError if their key is not among these)."""
         data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
         return _seal_with(self._aeads[subject_id], data, _FIELD_AAD + subject_id.bytes)
+
+
+@dataclass(frozen=True)
+class KeyOffer:
+    """Data keys to encrypt with before asking the database (`FieldCipher.offer_keys`): per
+    subject, the cached key or a fresh one. Data encrypted with them may be stored only in a
+    statement that checks them: a cached key still the stored one, a fresh one inserted
+    there and then (not one that lost to a key made meanwhile)."""
+
+    keys: SubjectKeys
+    subject_ids: list[uuid.UUID]  # sorted
+    wrapped: list[bytes]  # each subject's wrapped key
+    fresh: list[bool]  # True: to insert; False: cached, to check
 
 
 class FieldCipher:
@@ -234,6 +250,35 @@ class FieldCipher:
             if lost - aeads.keys():
                 raise RuntimeError("subject key vanished right after it was created")
         return SubjectKeys(aeads)
+
+    def offer_keys(self, subject_ids: Collection[uuid.UUID]) -> KeyOffer:
+        """Keys for these subjects without a round trip: see `KeyOffer`. Call `accepted` with
+        the subjects whose offered key the database took."""
+        ordered = sorted(subject_ids)
+        aeads: dict[uuid.UUID, AESGCM] = {}
+        wrapped: list[bytes] = []
+        fresh: list[bool] = []
+        for subject in ordered:
+            cached = self._cache_get(subject)
+            if cached is not None:
+                aeads[subject] = cached.aead
+                wrapped.append(cached.wrapped_key)
+                fresh.append(False)
+                continue
+            key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+            aeads[subject] = AESGCM(key)
+            wrapped.append(_seal_with(self._wrapper, key, _WRAP_AAD + subject.bytes))
+            fresh.append(True)
+        return KeyOffer(SubjectKeys(aeads), ordered, wrapped, fresh)
+
+    def accepted(self, offer: KeyOffer, subject_ids: Collection[uuid.UUID]) -> None:
+        """The database took the offered keys of these subjects: remember the fresh ones."""
+        taken = set(subject_ids)
+        for subject, wrapped, fresh in zip(
+            offer.subject_ids, offer.wrapped, offer.fresh, strict=True
+        ):
+            if fresh and subject in taken:
+                self._remember(subject, wrapped, offer.keys.aead(subject))
 
     async def decrypt_many(
         self, session: AsyncSession, items: Sequence[tuple[uuid.UUID, bytes]]

@@ -148,12 +148,17 @@ async def insert_rows(
 @functools.cache
 def unnest_insert_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
     """`INSERT INTO table (columns) SELECT * FROM unnest($first::type[], ...)`."""
-    arrays = ", ".join(
+    names = ", ".join(f'"{name}"' for name in columns)
+    arrays = unnest_arrays_sql(table, columns, first)
+    return f"INSERT INTO {table.fullname} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
+def unnest_arrays_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
+    """`$first::type[], ...`: one array parameter per column, typed as the column."""
+    return ", ".join(
         f"${i}::{table.c[name].type.compile(dialect=_POSTGRESQL)}[]"
         for i, name in enumerate(columns, start=first)
     )
-    names = ", ".join(f'"{name}"' for name in columns)
-    return f"INSERT INTO {table.fullname} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
 
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]

@@ -1,18 +1,23 @@
-"""Group commit for webhook deliveries: many concurrent requests, one transaction.
+"""Group commit for webhook deliveries: many concurrent requests, few statements.
 
 Each request verifies, parses and normalizes its delivery itself, then hands the result to
 `ResultWriter.write` and waits. The writer gathers what concurrent requests hand in (up to
 `max_items`, lingering up to `max_wait_s` for company when few are waiting) and stores them
-with one `storage.store` call in one transaction; each request is answered only after that
-commit, with its own outcome.
+together; each request is answered only after the commit that stored it, with its own
+outcome.
 
-- Before storing, the batch re-reads the state (row, tenant policy, active secret ids) of
-  its vendors: a delivery checked against an older state fails with `VendorChanged`, so its
-  request can check it again (a retired secret or a disabled vendor never gets a 2xx).
-- The database unavailable: every request of the batch gets `Unavailable` (503, retry);
-  nothing of the batch is stored.
-- Anything else that fails the batch is an item's fault or a bug: the batch is split in
-  halves and retried until the failing item is alone, and only its request gets the error.
+- First deliveries of new results, the common case, are stored in one statement that
+  commits on its own (`storage.store_new`: one round trip for the batch). The rest of the
+  batch (redeliveries, corrections, anything that statement left) is then stored, in order,
+  with `storage.store` in one transaction.
+- Both check that each delivery's vendor is still in the state (row, tenant policy, active
+  secret ids) the delivery was checked against: one checked against an older state fails
+  with `VendorChanged`, so its request can check it again (a retired secret or a disabled
+  vendor never gets a 2xx).
+- The database unavailable: every request not yet stored gets `Unavailable` (503, retry),
+  and nothing of theirs is stored.
+- Anything else that fails is an item's fault or a bug: the transaction's batch is split
+  in halves and retried until the failing item is alone, and only its request gets the error.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import Histogram
@@ -30,7 +35,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from talentflow.common.crypto import FieldCipher
-from talentflow.common.driver import driver_errors
+from talentflow.common.driver import DriverConnection, driver_errors
 from talentflow.common.errors import Unavailable
 from talentflow.ingest import storage
 from talentflow.ingest.results import repository
@@ -143,6 +148,28 @@ class ResultWriter:
             self._slots.release()
 
     async def _commit(self, batch: Sequence[_Pending]) -> None:
+        """Store `batch` and answer each of its requests: the new results in one statement,
+        then the rest (in order) in one transaction."""
+        if not batch:
+            return
+        try:
+            stored = await self._store_new(batch)
+        except Exception as exc:
+            if unavailable(exc):
+                self._unavailable(batch, exc)
+                return
+            # An item's fault or a bug: the transaction below finds the item at fault.
+            log.warning("the one-statement store failed", extra={"error": type(exc).__name__})
+            stored = [None] * len(batch)
+        new = [(p, s) for p, s in zip(batch, stored, strict=True) if s is not None]
+        if new:
+            self.stats["one_statement"] += len(new)
+            self._answer(new, batch_items=len(new))
+        await self._commit_in_transaction(
+            [p for p, s in zip(batch, stored, strict=True) if s is None]
+        )
+
+    async def _commit_in_transaction(self, batch: Sequence[_Pending]) -> None:
         """Store `batch` in one transaction and answer each of its requests."""
         if not batch:
             return
@@ -150,51 +177,76 @@ class ResultWriter:
             live, stored = await self._store(batch)
         except Exception as exc:
             if unavailable(exc):
-                log.error(
-                    "storing a batch failed: database unavailable",
-                    extra={"items": len(batch), "error": type(exc).__name__},
-                )
-                self.stats["unavailable"] += len(batch)
-                for p in batch:
-                    _fail(p, Unavailable("the database is unavailable; retry", headers=RETRY_AFTER))
+                self._unavailable(batch, exc)
             elif len(batch) > 1:
                 middle = len(batch) // 2
-                await self._commit(batch[:middle])
-                await self._commit(batch[middle:])
+                await self._commit_in_transaction(batch[:middle])
+                await self._commit_in_transaction(batch[middle:])
             else:
                 log.exception("storing a delivery failed", extra={"error": type(exc).__name__})
                 self.stats["failed"] += 1
                 _fail(batch[0], exc)
             return
-        self._after_commit()
-        statuses: Counter[str] = Counter(s.status for s in stored)
-        self.stats.update(statuses)
-        self.stats["batches"] += 1
-        self.stats["items"] += len(batch)
-        BATCH_ITEMS.observe(len(batch))
-        log.debug("stored a batch", extra={"items": len(batch), **statuses})
-        for p, result in zip(live, stored, strict=True):
-            if not p.future.done():
-                p.future.set_result(result)
+        self._answer(list(zip(live, stored, strict=True)), batch_items=len(batch))
         for p in batch:
             _fail(p, VendorChanged())  # only those not answered above
+
+    def _answer(
+        self, answers: Sequence[tuple[_Pending, storage.Stored]], *, batch_items: int
+    ) -> None:
+        """After a commit: wake the relay, count, answer each request with its outcome."""
+        self._after_commit()
+        statuses: Counter[str] = Counter(s.status for _, s in answers)
+        self.stats.update(statuses)
+        self.stats["batches"] += 1
+        self.stats["items"] += batch_items
+        BATCH_ITEMS.observe(batch_items)
+        log.debug("stored a batch", extra={"items": batch_items, **statuses})
+        for p, result in answers:
+            if not p.future.done():
+                p.future.set_result(result)
+
+    def _unavailable(self, batch: Sequence[_Pending], exc: BaseException) -> None:
+        log.error(
+            "storing a batch failed: database unavailable",
+            extra={"items": len(batch), "error": type(exc).__name__},
+        )
+        self.stats["unavailable"] += len(batch)
+        for p in batch:
+            _fail(p, Unavailable("the database is unavailable; retry", headers=RETRY_AFTER))
+
+    async def _store_new(self, batch: Sequence[_Pending]) -> list[storage.Stored | None]:
+        """The batch's new results in one statement, outside a transaction (`store_new`)."""
+        async with self._driver() as db:
+            return await storage.store_new(
+                db,
+                cipher=self._cipher,
+                items=[p.item for p in batch],
+                vendor_digests=[p.vendor_state.digest for p in batch],
+            )
 
     async def _store(
         self, batch: Sequence[_Pending]
     ) -> tuple[list[_Pending], list[storage.Stored]]:
         """One transaction straight on the driver (no session: a batch of one costs little
         more than its statements): the vendors' state, then `storage.store`."""
+        async with self._driver() as db:
+            with driver_errors():
+                async with db.transaction():
+                    vendors = {p.item.vendor_id for p in batch}
+                    states = await repository.vendor_states(db, vendors)
+                    live = [p for p in batch if states.get(p.item.vendor_id) == p.vendor_state]
+                    items = [p.item for p in live]
+                    return live, await storage.store(db, cipher=self._cipher, items=items)
+
+    @contextlib.asynccontextmanager
+    async def _driver(self) -> AsyncIterator[DriverConnection]:
+        """A pooled connection's asyncpg connection; replaced if the database went away."""
         async with self._engine.connect() as conn:
             db = (await conn.get_raw_connection()).driver_connection
             assert db is not None
             try:
-                with driver_errors():
-                    async with db.transaction():
-                        vendors = {p.item.vendor_id for p in batch}
-                        states = await repository.vendor_states(db, vendors)
-                        live = [p for p in batch if states.get(p.item.vendor_id) == p.vendor_state]
-                        items = [p.item for p in live]
-                        return live, await storage.store(db, cipher=self._cipher, items=items)
+                yield db
             except Exception as exc:
                 if unavailable(exc):
                     await conn.invalidate()  # the pool must not hand out a dead connection

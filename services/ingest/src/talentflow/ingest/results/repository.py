@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
-from talentflow.common.outbox import unnest_insert_sql
+from talentflow.common.outbox import unnest_arrays_sql, unnest_insert_sql
 from talentflow.ingest.models import PLATFORM, Result, Tenant, Vendor, VendorSecret, WebhookReceipt
 
 RESULTS = typing.cast(Table, Result.__table__)
@@ -29,6 +29,7 @@ RECEIPTS = typing.cast(Table, WebhookReceipt.__table__)
 _VENDORS = typing.cast(Table, Vendor.__table__)
 _TENANTS = typing.cast(Table, Tenant.__table__)
 _SECRETS = typing.cast(Table, VendorSecret.__table__)
+_SCHEMA = RESULTS.schema
 
 ResultKey = tuple[uuid.UUID, str]  # (vendor_id, vendor_result_id)
 ReceiptKey = tuple[uuid.UUID, str]  # (vendor_id, webhook_id)
@@ -122,6 +123,90 @@ async def add_versions(
         await db.execute(sql, *results.values(), *receipts.values(), *outbox.values())
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What `ingest.claim_new_results` checks, item by item (see `add_new_versions`)."""
+
+    lock_keys: list[str]
+    vendors: list[uuid.UUID]
+    vendor_results: list[str]
+    webhook_ids: list[str]
+    vendor_digests: list[str]  # the vendor's state each item was checked against
+    subjects: list[uuid.UUID]
+    # The data keys the items were encrypted with: a cached key (to be still the stored one)
+    # or a fresh one (to be inserted now), per subject.
+    key_subjects: list[uuid.UUID]
+    key_wrapped: list[bytes]
+    key_fresh: list[bool]
+
+
+async def add_new_versions(
+    db: DriverConnection,
+    claim: Claim,
+    results: dict[str, list[Any]],
+    receipts: dict[str, list[Any]],
+    outbox: dict[str, list[Any]],
+) -> list[int]:
+    """Store the items of a batch that are new, as version 1, in one statement; return the
+    (0-based) indexes of those stored.
+
+    The rows are given column by column as in `add_versions`, one result, one receipt and one
+    outbox row per item, in the claim's order. Run outside a transaction, the statement is
+    its own: it takes the batch's locks, checks each item, inserts the rows of those that
+    pass, and commits when it returns (`ingest.claim_new_results` in the migrations).
+    """
+    sql = _add_new_versions_sql(tuple(results), tuple(receipts), tuple(outbox))
+    with driver_errors():
+        rows = await db.fetch(
+            sql,
+            claim.lock_keys,
+            claim.vendors,
+            claim.vendor_results,
+            claim.webhook_ids,
+            claim.vendor_digests,
+            claim.subjects,
+            claim.key_subjects,
+            claim.key_wrapped,
+            claim.key_fresh,
+            *results.values(),
+            *receipts.values(),
+            *outbox.values(),
+        )
+    return [row[0] - 1 for row in rows]
+
+
+_CLAIM_PARAMETERS = 9
+
+
+@functools.cache
+def _add_new_versions_sql(
+    results: tuple[str, ...], receipts: tuple[str, ...], outbox: tuple[str, ...]
+) -> str:
+    first_result = _CLAIM_PARAMETERS + 1
+    first_receipt = first_result + len(results)
+    first_outbox = first_receipt + len(receipts)
+    claim = ", ".join(f"${i}" for i in range(1, first_result))
+    return (
+        f"WITH claimed AS MATERIALIZED ("  # noqa: S608 - our own table and column names
+        f"SELECT n FROM {_SCHEMA}.claim_new_results({claim}) AS c(n)), "
+        f"results AS ({_insert_claimed_sql(RESULTS, results, first_result)}), "
+        f"receipts AS ({_insert_claimed_sql(RECEIPTS, receipts, first_receipt)}), "
+        f"outbox AS ({_insert_claimed_sql(PLATFORM.outbox, outbox, first_outbox)}) "
+        "SELECT n FROM claimed"
+    )
+
+
+def _insert_claimed_sql(table: Table, columns: tuple[str, ...], first: int) -> str:
+    """Insert the rows (given as one array per column) whose ordinal `claimed` holds."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f"c{i}" for i in range(len(columns)))
+    return (
+        f"INSERT INTO {table.fullname} ({names}) SELECT {values} "  # noqa: S608
+        f"FROM unnest({unnest_arrays_sql(table, columns, first)}) "
+        f"WITH ORDINALITY AS u({values}, n) WHERE u.n IN (SELECT n FROM claimed)"
+    )
+
+
 def json_text(value: Any) -> str:
     """A JSON column's value as the driver takes it."""
     return pydantic_core.to_json(value).decode()
@@ -152,6 +237,7 @@ class VendorState:
     vendor: tuple[Any, ...]  # the vendors row, column by column
     policy: str
     secret_ids: tuple[uuid.UUID, ...]
+    digest: str  # of all the above, as the database computes it (`ingest.vendor_state_digest`)
 
     def vendor_row(self) -> Vendor:
         """The vendor as a (transient) Vendor object."""
@@ -161,7 +247,8 @@ class VendorState:
 _VENDOR_STATES = f"""
 SELECT {", ".join(f'v."{c.name}"' for c in _VENDORS.c)}, t.biometrics_policy,
     (SELECT array_agg(s.id ORDER BY s.id) FROM {_SECRETS.fullname} AS s
-     WHERE s.vendor_id = v.id AND s.retired_at IS NULL)
+     WHERE s.vendor_id = v.id AND s.retired_at IS NULL),
+    {_SCHEMA}.vendor_state_digest(v.id)
 FROM {_VENDORS.fullname} AS v JOIN {_TENANTS.fullname} AS t ON t.id = v.tenant_id
 WHERE v.id = ANY($1::uuid[])
 """  # noqa: S608 - our own table and column names
@@ -182,6 +269,6 @@ async def vendor_states(
             json.loads(value) if is_json and isinstance(value, str) else value
             for value, is_json in zip(row[: len(_JSON_COLUMNS)], _JSON_COLUMNS, strict=True)
         )
-        secret_ids = row[len(_JSON_COLUMNS) + 1] or ()
-        states[row[_ID]] = VendorState(vendor, row[len(_JSON_COLUMNS)], tuple(secret_ids))
+        policy, secret_ids, digest = row[len(_JSON_COLUMNS) :]
+        states[row[_ID]] = VendorState(vendor, policy, tuple(secret_ids or ()), digest)
     return states
