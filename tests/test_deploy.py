@@ -7,12 +7,18 @@ checked for the facts the services and operators rely on.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +190,8 @@ class TestComposeFile:
             "service_completed_successfully"
         )
         assert relay["ports"] == [f"{RELAY_PORT}:{RELAY_PORT}"]
-        # The image's HEALTHCHECK asks ingest's HTTP port (8001): the relay's asks its own.
+        # The image's HEALTHCHECK asks ingest's HTTP port (8001) unless told otherwise: the
+        # relay's asks its own.
         check = relay["healthcheck"]
         assert "disable" not in check
         test = " ".join(check["test"])
@@ -281,6 +288,57 @@ class TestDockerfiles:
         assert [rest for keyword, rest in final if keyword == "EXPOSE"] == [str(port)]
         cmd = [rest for keyword, rest in final if keyword == "CMD"]
         assert json.loads(cmd[-1]) == ["python", "-m", f"talentflow.{package}", "serve"]
+
+
+class TestIngestImageHealthcheck:
+    """The ingest image runs two commands (the HTTP server, the outbox relay) on two ports."""
+
+    def command(self) -> list[str]:
+        final = _final_stage(ROOT / "services" / "ingest" / "Dockerfile")
+        (check,) = [rest for keyword, rest in final if keyword == "HEALTHCHECK"]
+        argv = shlex.split(check.split(" CMD ", 1)[1])
+        assert argv[:2] == ["python", "-c"]
+        return [sys.executable, *argv[1:]]
+
+    def run(self, port: int | None) -> int:
+        env = {k: v for k, v in os.environ.items() if k != "HEALTHCHECK_PORT"}
+        if port is not None:
+            env["HEALTHCHECK_PORT"] = str(port)
+        done = subprocess.run(self.command(), env=env, capture_output=True, timeout=30)  # noqa: S603 - the Dockerfile's own check
+        return done.returncode
+
+    def test_asks_the_port_it_is_given(self) -> None:
+        with _healthz_server() as port:
+            assert self.run(port) == 0
+        assert self.run(port) != 0  # nothing answers there any more
+
+    def test_asks_ingest_http_port_by_default(self) -> None:
+        (check,) = [
+            rest
+            for keyword, rest in _final_stage(ROOT / "services" / "ingest" / "Dockerfile")
+            if keyword == "HEALTHCHECK"
+        ]
+        assert "'HEALTHCHECK_PORT', '8001'" in check
+
+
+@contextlib.contextmanager
+def _healthz_server() -> Iterator[int]:
+    class Healthz(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _k8s_documents() -> list[tuple[Path, dict[str, Any]]]:
