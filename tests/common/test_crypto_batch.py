@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentflow.common.crypto import FieldCipher, generate_master_key, load_master_key
-from talentflow.common.driver import driver_connection, driver_errors
+from talentflow.common.db import driver_connection, driver_errors
 from talentflow.common.events import CandidateContact, Envelope, InterviewResultReceived
 from talentflow.common.outbox import enqueue_many
 from talentflow.common.tables import PlatformTables

@@ -38,7 +38,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
+from talentflow.common.db import DriverConnection, driver_connection, driver_errors
 
 KEY_BYTES = 32
 NONCE_BYTES = 12

@@ -1,11 +1,25 @@
-"""Database plumbing shared by every service: metadata, engines and sessions."""
+"""Database plumbing shared by every service: metadata, engines and sessions, and statements
+that go to the driver as they are.
+
+For the few hot, set-based statements (batches of rows as arrays) where SQLAlchemy's
+per-statement work would cost more than the statement, `driver_connection` gives the asyncpg
+connection under a session's transaction and `driver_errors` raises the driver's errors as
+SQLAlchemy's; the SQL still lives in repository modules, and the transaction is still the
+session's. `insert_rows` and `unnest_insert_sql` insert rows given column by column.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import functools
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any, TypeAlias
 
-from sqlalchemy import MetaData, text
+import asyncpg
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -65,3 +79,77 @@ async def ping(engine: AsyncEngine) -> None:
     """Raise unless the database answers."""
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+# --- statements straight on the driver ------------------------------------------------------
+
+# An asyncpg.Connection (the driver has no type hints).
+DriverConnection: TypeAlias = Any
+
+
+async def driver_connection(session: AsyncSession | DriverConnection) -> DriverConnection:
+    """The asyncpg connection under `session`'s transaction, BEGIN already sent, for
+    statements that go to the driver as they are (no per-statement SQLAlchemy work; an
+    asyncpg connection is returned as it is)."""
+    if not isinstance(session, AsyncSession):
+        return session
+    conn = await session.connection()
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy sends BEGIN with the first statement
+    return driver
+
+
+@contextlib.contextmanager
+def driver_errors() -> Iterator[None]:
+    """Raise what the driver raises inside the block as SQLAlchemy's errors, which callers
+    and the error handlers expect (a lost connection is an OperationalError, 503)."""
+    try:
+        yield
+    except asyncpg.exceptions.IntegrityConstraintViolationError as exc:
+        raise sa_exc.IntegrityError(None, None, exc) from exc
+    except asyncpg.exceptions.DataError as exc:
+        raise sa_exc.DataError(None, None, exc) from exc
+    except (
+        asyncpg.exceptions.PostgresConnectionError,
+        asyncpg.exceptions.OperatorInterventionError,
+        asyncpg.exceptions.InsufficientResourcesError,
+        asyncpg.exceptions.TransactionRollbackError,
+        OSError,
+    ) as exc:
+        raise sa_exc.OperationalError(None, None, exc, connection_invalidated=True) from exc
+    except asyncpg.exceptions.InterfaceError as exc:
+        raise sa_exc.InterfaceError(None, None, exc, connection_invalidated=True) from exc
+    except asyncpg.exceptions.PostgresError as exc:
+        raise sa_exc.DBAPIError(None, None, exc) from exc
+
+
+async def insert_rows(
+    session: AsyncSession | DriverConnection, table: Table, columns: dict[str, list[Any]]
+) -> None:
+    """Insert rows given column by column ({column: [value per row]}) in the session's
+    transaction: one statement, `INSERT ... SELECT * FROM unnest($1::type[], ...)`, rows in
+    the lists' order, values passed to the driver as they are (JSON columns take JSON text)."""
+    conn = await driver_connection(session)
+    with driver_errors():
+        await conn.execute(unnest_insert_sql(table, tuple(columns)), *columns.values())
+
+
+@functools.cache
+def unnest_insert_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
+    """`INSERT INTO table (columns) SELECT * FROM unnest($first::type[], ...)`."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    arrays = unnest_arrays_sql(table, columns, first)
+    return f"INSERT INTO {table.fullname} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
+def unnest_arrays_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
+    """`$first::type[], ...`: one array parameter per column, typed as the column."""
+    return ", ".join(
+        f"${i}::{table.c[name].type.compile(dialect=_POSTGRESQL)}[]"
+        for i, name in enumerate(columns, start=first)
+    )
+
+
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]

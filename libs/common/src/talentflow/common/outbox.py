@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -31,11 +30,10 @@ from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentflow.common.crypto import FieldCipher, SubjectKeys
-from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
+from talentflow.common.db import DriverConnection, driver_connection, driver_errors, insert_rows
 from talentflow.common.events.base import Envelope
 from talentflow.common.events.codec import KafkaRecord, encode_parts
 
@@ -130,38 +128,6 @@ def outbox_rows(envelopes: Sequence[Envelope], *, keys: SubjectKeys | None) -> d
         for values, value in zip(columns.values(), row, strict=True):
             values.append(value)
     return columns
-
-
-async def insert_rows(
-    session: AsyncSession | DriverConnection, table: Table, columns: dict[str, list[Any]]
-) -> None:
-    """Insert rows given column by column ({column: [value per row]}) in the session's
-    transaction: one statement, `INSERT ... SELECT * FROM unnest($1::type[], ...)`, rows in
-    the lists' order, values passed to the driver as they are (JSON columns take JSON text).
-
-    A general helper (it belongs in talentflow.common.db)."""
-    conn = await driver_connection(session)
-    with driver_errors():
-        await conn.execute(unnest_insert_sql(table, tuple(columns)), *columns.values())
-
-
-@functools.cache
-def unnest_insert_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
-    """`INSERT INTO table (columns) SELECT * FROM unnest($first::type[], ...)`."""
-    names = ", ".join(f'"{name}"' for name in columns)
-    arrays = unnest_arrays_sql(table, columns, first)
-    return f"INSERT INTO {table.fullname} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
-
-
-def unnest_arrays_sql(table: Table, columns: tuple[str, ...], first: int = 1) -> str:
-    """`$first::type[], ...`: one array parameter per column, typed as the column."""
-    return ", ".join(
-        f"${i}::{table.c[name].type.compile(dialect=_POSTGRESQL)}[]"
-        for i, name in enumerate(columns, start=first)
-    )
-
-
-_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 OUTBOX_PUBLISHED = Counter(

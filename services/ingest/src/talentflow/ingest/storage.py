@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentflow.common.crypto import FieldCipher, SubjectKeys
-from talentflow.common.driver import DriverConnection, driver_connection
+from talentflow.common.db import DriverConnection, driver_connection
 from talentflow.common.events import (
     Envelope,
     EvidenceQuote,

@@ -35,7 +35,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from talentflow.common.crypto import FieldCipher
-from talentflow.common.driver import DriverConnection, driver_errors
+from talentflow.common.db import DriverConnection, driver_errors
 from talentflow.common.errors import Unavailable
 from talentflow.ingest import storage
 from talentflow.ingest.results import repository

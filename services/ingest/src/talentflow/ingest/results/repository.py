@@ -1,7 +1,7 @@
 """The SQL of storing results in batches: a fixed number of statements whatever the batch.
 
 Statements go to the driver as they are, on the asyncpg connection under the session's
-transaction (`talentflow.common.crypto.driver_connection`): `$n` parameters, arrays for
+transaction (`talentflow.common.db.driver_connection`): `$n` parameters, arrays for
 batches, no per-statement or per-row work in SQLAlchemy. Values are passed as asyncpg takes
 them; JSON columns take JSON text. The driver's errors are raised as SQLAlchemy's.
 """
@@ -20,8 +20,13 @@ import pydantic_core
 from sqlalchemy import JSON, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentflow.common.driver import DriverConnection, driver_connection, driver_errors
-from talentflow.common.outbox import unnest_arrays_sql, unnest_insert_sql
+from talentflow.common.db import (
+    DriverConnection,
+    driver_connection,
+    driver_errors,
+    unnest_arrays_sql,
+    unnest_insert_sql,
+)
 from talentflow.ingest.models import PLATFORM, Result, Tenant, Vendor, VendorSecret, WebhookReceipt
 
 RESULTS = typing.cast(Table, Result.__table__)
