@@ -189,13 +189,6 @@ OUTBOX_BACKLOG = BacklogCollector()
 REGISTRY.register(OUTBOX_BACKLOG)
 
 
-@dataclass
-class RelayStats:
-    published: int = 0
-    discarded: int = 0
-    failures: int = 0
-
-
 class OutboxRelay:
     """Publishes pending outbox rows; run `run()` as a background task, stop with `stop()`."""
 
@@ -244,7 +237,6 @@ class OutboxRelay:
         )
         self._wake = asyncio.Event()
         self._stopping = False
-        self.stats = RelayStats()
         self.service = service or outbox.schema or outbox.name
         self._backlog_interval_s = backlog_interval_s
         # The label children, made once (and so exported as 0 before the first event).
@@ -285,7 +277,6 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.stats.failures += 1
                 self._failures.inc()
                 log.warning("outbox relay failed", extra={"error": repr(exc)})
                 backoff = min(backoff * 2, 5.0)
@@ -329,8 +320,6 @@ class OutboxRelay:
                     await db.execute(self._sql_published, sent_ids, datetime.now(UTC))
                 if discarded_ids:
                     await db.execute(self._sql_discarded, discarded_ids, "subject erased")
-        self.stats.published += len(sent_ids)
-        self.stats.discarded += len(discarded_ids)
         self._published.inc(len(sent_ids))
         self._discarded.inc(len(discarded_ids))
         return len(sent_ids)
