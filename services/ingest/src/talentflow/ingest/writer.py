@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 BATCH_ITEMS = Histogram(
     "talentflow_ingest_write_batch_items",
-    "Webhook deliveries stored per transaction (group commit)",
+    "Webhook deliveries stored per commit (group commit: one statement or one transaction)",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
 )
 
