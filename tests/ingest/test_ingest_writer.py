@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -288,6 +289,13 @@ class TestResultWriter:
         assert await d.stored() == 4
 
 
+def stored_metric(path: str, status: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "talentflow_ingest_deliveries_stored_total", {"path": path, "status": status}
+    )
+    return value or 0.0
+
+
 class TestOneStatementStore:
     """New results take one statement; everything else the transaction, with the same rules."""
 
@@ -314,11 +322,13 @@ class TestOneStatementStore:
     ) -> None:
         writer = d.writer()
         items = [d.item() for _ in range(6)]
+        before = stored_metric("one_statement", "accepted")
 
         outcomes = await self.write_all(writer, items, await d.state())
 
         assert [o.status for o in outcomes if isinstance(o, storage.Stored)] == ["accepted"] * 6
         assert writer.stats["one_statement"] == 6
+        assert stored_metric("one_statement", "accepted") == before + 6
         for item, stored in zip(items, outcomes, strict=True):
             assert isinstance(stored, storage.Stored)
             (receipt,) = await d.h.rows(
@@ -349,6 +359,9 @@ class TestOneStatementStore:
             vendor_result_id=earlier.result.vendor_result_id, overall_score=99.0
         )
         writer = d.writer()
+        before = {
+            status: stored_metric("transaction", status) for status in ("duplicate", "corrected")
+        }
 
         outcomes = await self.write_all(
             writer, [new, again, redelivered, corrected, correction_of_earlier], state
@@ -365,6 +378,8 @@ class TestOneStatementStore:
         ]
         assert outcomes[4].version == 2 and outcomes[4].status == "corrected"  # type: ignore[union-attr]
         assert writer.stats["one_statement"] == 1  # only the first delivery of `new`
+        assert stored_metric("transaction", "duplicate") == before["duplicate"] + 2
+        assert stored_metric("transaction", "corrected") == before["corrected"] + 2
         assert [e["event_type"] for e in await self.events_of(d, first.result_id)] == [
             RECEIVED,
             CORRECTED,

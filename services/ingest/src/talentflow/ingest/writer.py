@@ -29,6 +29,7 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
+from prometheus_client import Counter as Metric
 from prometheus_client import Histogram
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -46,6 +47,13 @@ BATCH_ITEMS = Histogram(
     "talentflow_ingest_write_batch_items",
     "Webhook deliveries stored per commit (group commit: one statement or one transaction)",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)
+
+STORED = Metric(
+    "talentflow_ingest_deliveries_stored_total",
+    "Webhook deliveries answered after a commit, by how they were stored (one_statement: new "
+    "results; transaction: the rest) and outcome (accepted, corrected, duplicate)",
+    ["path", "status"],
 )
 
 RETRY_AFTER = {"Retry-After": "5"}
@@ -164,7 +172,7 @@ class ResultWriter:
         new = [(p, s) for p, s in zip(batch, stored, strict=True) if s is not None]
         if new:
             self.stats["one_statement"] += len(new)
-            self._answer(new, batch_items=len(new))
+            self._answer(new, batch_items=len(new), path="one_statement")
         await self._commit_in_transaction(
             [p for p, s in zip(batch, stored, strict=True) if s is None]
         )
@@ -187,17 +195,21 @@ class ResultWriter:
                 self.stats["failed"] += 1
                 _fail(batch[0], exc)
             return
-        self._answer(list(zip(live, stored, strict=True)), batch_items=len(batch))
+        self._answer(
+            list(zip(live, stored, strict=True)), batch_items=len(batch), path="transaction"
+        )
         for p in batch:
             _fail(p, VendorChanged())  # only those not answered above
 
     def _answer(
-        self, answers: Sequence[tuple[_Pending, storage.Stored]], *, batch_items: int
+        self, answers: Sequence[tuple[_Pending, storage.Stored]], *, batch_items: int, path: str
     ) -> None:
         """After a commit: wake the relay, count, answer each request with its outcome."""
         self._after_commit()
         statuses: Counter[str] = Counter(s.status for _, s in answers)
         self.stats.update(statuses)
+        for status, count in statuses.items():
+            STORED.labels(path, status).inc(count)
         self.stats["batches"] += 1
         self.stats["items"] += batch_items
         BATCH_ITEMS.observe(batch_items)
