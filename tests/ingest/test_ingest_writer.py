@@ -171,12 +171,19 @@ class Deliveries:
 
     def __init__(self, h, db: AsyncEngine, tenant: uuid.UUID, vendor_id: uuid.UUID) -> None:
         self.h, self.db, self.tenant, self.vendor_id = h, db, tenant, vendor_id
-        self.cipher = FieldCipher(
-            load_master_key(h.settings.encryption_key.get_secret_value()), PLATFORM.subject_keys
+        self.cipher = self.new_cipher()
+
+    def writer(
+        self, engine: AsyncEngine | None = None, *, cipher: FieldCipher | None = None
+    ) -> ResultWriter:
+        return ResultWriter(
+            engine or self.db, cipher=cipher or self.cipher, max_wait_s=LINGER_MS / 1000
         )
 
-    def writer(self, engine: AsyncEngine | None = None) -> ResultWriter:
-        return ResultWriter(engine or self.db, cipher=self.cipher, max_wait_s=LINGER_MS / 1000)
+    def new_cipher(self) -> FieldCipher:
+        """The cipher of another process: no key cached."""
+        key = load_master_key(self.h.settings.encryption_key.get_secret_value())
+        return FieldCipher(key, PLATFORM.subject_keys)
 
     def item(self, **overrides: Any) -> storage.Incoming:
         return storage.Incoming(
@@ -420,9 +427,7 @@ class TestOneStatementStore:
     ) -> None:
         item = d.item()
         subject = item.result.candidate_id
-        elsewhere = FieldCipher(
-            load_master_key(d.h.settings.encryption_key.get_secret_value()), PLATFORM.subject_keys
-        )
+        elsewhere = d.new_cipher()
         async with create_sessionmaker(d.db)() as session, session.begin():
             await elsewhere.data_keys(session, [subject])
         writer = d.writer()  # its cipher has never seen the candidate
@@ -474,3 +479,29 @@ class TestOneStatementStore:
         ((a,), (b,)) = outcomes
         assert a.result_id == b.result_id  # type: ignore[union-attr]
         assert len(await self.events_of(d, a.result_id)) == 1  # type: ignore[union-attr]
+
+    async def test_two_processes_with_a_new_candidate_agree_on_one_key(self, d: Deliveries) -> None:
+        """Each offers a fresh key for the same new candidate; one key is stored, and the
+        other process's result is encrypted with it, not with its own."""
+        state = await d.state()
+        first = d.item()
+        subject = first.result.candidate_id
+        second = d.item(candidate_id=subject)
+        one, other = d.writer(cipher=d.new_cipher()), d.writer(cipher=d.new_cipher())
+
+        outcomes = await asyncio.gather(
+            self.write_all(one, [first], state), self.write_all(other, [second], state)
+        )
+
+        assert sorted(o.status for (o,) in outcomes) == ["accepted", "accepted"]  # type: ignore[union-attr]
+        assert one.stats["one_statement"] + other.stats["one_statement"] >= 1
+        keys = await d.h.rows(
+            "SELECT count(*) AS n FROM ingest.subject_keys WHERE subject_id = :s", s=subject
+        )
+        assert keys == [{"n": 1}]
+        for (stored,) in outcomes:
+            (row,) = await d.h.rows(
+                "SELECT contact_enc FROM ingest.results WHERE id = :id",
+                id=stored.result_id,  # type: ignore[union-attr]
+            )
+            assert b"Grace Hopper" in await d.h.decrypt(subject, row["contact_enc"])
