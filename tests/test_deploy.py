@@ -293,10 +293,13 @@ class TestDockerfiles:
 class TestIngestImageHealthcheck:
     """The ingest image runs two commands (the HTTP server, the outbox relay) on two ports."""
 
-    def command(self) -> list[str]:
+    def check(self) -> str:
         final = _final_stage(ROOT / "services" / "ingest" / "Dockerfile")
         (check,) = [rest for keyword, rest in final if keyword == "HEALTHCHECK"]
-        argv = shlex.split(check.split(" CMD ", 1)[1])
+        return check
+
+    def command(self) -> list[str]:
+        argv = shlex.split(self.check().split(" CMD ", 1)[1])
         assert argv[:2] == ["python", "-c"]
         return [sys.executable, *argv[1:]]
 
@@ -313,12 +316,7 @@ class TestIngestImageHealthcheck:
         assert self.run(port) != 0  # nothing answers there any more
 
     def test_asks_ingest_http_port_by_default(self) -> None:
-        (check,) = [
-            rest
-            for keyword, rest in _final_stage(ROOT / "services" / "ingest" / "Dockerfile")
-            if keyword == "HEALTHCHECK"
-        ]
-        assert "'HEALTHCHECK_PORT', '8001'" in check
+        assert "'HEALTHCHECK_PORT', '8001'" in self.check()
 
 
 @contextlib.contextmanager

@@ -227,18 +227,15 @@ class FieldCipher:
             return SubjectKeys({})
         conn = await driver_connection(session)
         ordered = sorted(subject_ids)  # concurrent batches wait on each other's keys in order
-        fresh = {subject: AESGCM.generate_key(bit_length=KEY_BYTES * 8) for subject in ordered}
-        wrapped = [
-            _seal_with(self._wrapper, fresh[subject], _WRAP_AAD + subject.bytes)
-            for subject in ordered
-        ]
+        fresh = {subject: self._new_key(subject) for subject in ordered}
+        wrapped = [fresh[subject][1] for subject in ordered]
         with driver_errors():
             rows = await conn.fetch(self._sql_keys, ordered, wrapped)
         aeads: dict[uuid.UUID, AESGCM] = {}
         for row in rows:
             subject, stored, created = row[0], row[1], row[2]
             if created:
-                aeads[subject] = AESGCM(fresh[subject])
+                aeads[subject] = AESGCM(fresh[subject][0])
                 self._remember(subject, stored, aeads[subject])
             else:
                 aeads[subject] = self._aead_for(subject, stored)
@@ -265,9 +262,9 @@ class FieldCipher:
                 wrapped.append(cached.wrapped_key)
                 fresh.append(False)
                 continue
-            key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+            key, wrapped_key = self._new_key(subject)
             aeads[subject] = AESGCM(key)
-            wrapped.append(_seal_with(self._wrapper, key, _WRAP_AAD + subject.bytes))
+            wrapped.append(wrapped_key)
             fresh.append(True)
         return KeyOffer(SubjectKeys(aeads), ordered, wrapped, fresh)
 
@@ -363,8 +360,7 @@ class FieldCipher:
 
     async def _create_key(self, session: AsyncSession, subject_id: uuid.UUID) -> bytes:
         """Insert a new wrapped key unless a concurrent writer did, then read the winner."""
-        data_key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-        wrapped = _seal_with(self._wrapper, data_key, _WRAP_AAD + subject_id.bytes)
+        _, wrapped = self._new_key(subject_id)
         stmt = (
             insert(self._table)
             .values(subject_id=subject_id, wrapped_key=wrapped)
@@ -383,6 +379,11 @@ class FieldCipher:
         with driver_errors():
             rows = await conn.fetch(self._sql_select, sorted(subject_ids))
         return {row[0]: row[1] for row in rows}
+
+    def _new_key(self, subject_id: uuid.UUID) -> tuple[bytes, bytes]:
+        """A fresh data key for the subject: (the key, the key wrapped with the master key)."""
+        key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        return key, _seal_with(self._wrapper, key, _WRAP_AAD + subject_id.bytes)
 
     def _aead_for(self, subject_id: uuid.UUID, wrapped: bytes) -> AESGCM:
         """Return the unwrapped key, from the cache when it still matches the stored row."""

@@ -42,12 +42,9 @@ ReceiptKey = tuple[uuid.UUID, str]  # (vendor_id, webhook_id)
 
 # --- locks ----------------------------------------------------------------------------------
 
-# In the order of the locks' 64-bit ids (a volatile function in the select list runs after
-# the sort), so transactions locking overlapping sets never deadlock.
-_LOCK_ALL = (
-    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h"
-    " FROM unnest($1::text[]) AS k) AS ids ORDER BY h"
-)
+# `ingest.lock_keys` (a migration): in the order of the keys' 64-bit ids, so transactions
+# locking overlapping sets never deadlock; `ingest.claim_new_results` locks the same way.
+_LOCK_ALL = f"SELECT {_SCHEMA}.lock_keys($1::text[])"
 
 
 async def lock_all(db: DriverConnection, keys: Collection[str]) -> None:

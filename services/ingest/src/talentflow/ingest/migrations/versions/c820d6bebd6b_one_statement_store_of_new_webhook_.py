@@ -8,8 +8,12 @@ of new results in one statement instead of a transaction of seven round trips:
   checked against one digest is stored only while the vendor's digest is still the same.
   The function fixes the settings that shape the row's text, so every session computes the
   same digest.
+- `ingest.lock_keys(keys)`: transaction-scoped advisory locks on every key, in the order of
+  their 64-bit ids, so transactions locking overlapping sets never deadlock. Every batch lock
+  goes through it (`repository.lock_all` and the function below): one definition of the
+  keys' hashing and order.
 - `ingest.claim_new_results(...)`: takes the advisory locks of the batch's results and
-  webhook ids (the ones `storage.store` takes, in the same order), then, each statement
+  webhook ids (`ingest.lock_keys`, as `storage.store` does), then, each statement
   seeing what the transactions it waited for committed, returns the ordinals of the items
   that can be stored as version 1: the vendor unchanged, no version of the result and no
   receipt of the webhook id stored yet, and the candidate's data key the one the item was
@@ -43,6 +47,19 @@ AS $$
 $$
 """
 
+LOCK_KEYS = """
+CREATE FUNCTION ingest.lock_keys(keys text[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    -- The volatile function in the select list runs after the sort.
+    PERFORM pg_advisory_xact_lock(h) FROM (
+        SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(keys) AS k
+    ) AS ids ORDER BY h;
+END
+$$
+"""
+
 CLAIM_NEW_RESULTS = """
 CREATE FUNCTION ingest.claim_new_results(
     lock_keys text[],
@@ -58,9 +75,7 @@ CREATE FUNCTION ingest.claim_new_results(
 LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(h) FROM (
-        SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(lock_keys) AS k
-    ) AS ids ORDER BY h;
+    PERFORM ingest.lock_keys(lock_keys);
     -- A statement of its own, so it sees what the holders of those locks committed.
     RETURN QUERY
     WITH item AS (
@@ -107,6 +122,7 @@ $$
 
 def upgrade() -> None:
     op.execute(VENDOR_STATE_DIGEST)
+    op.execute(LOCK_KEYS)
     op.execute(CLAIM_NEW_RESULTS)
 
 
@@ -115,4 +131,5 @@ def downgrade() -> None:
         "DROP FUNCTION ingest.claim_new_results("
         "text[], uuid[], text[], text[], text[], uuid[], uuid[], bytea[], boolean[])"
     )
+    op.execute("DROP FUNCTION ingest.lock_keys(text[])")
     op.execute("DROP FUNCTION ingest.vendor_state_digest(uuid)")
