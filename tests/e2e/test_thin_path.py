@@ -86,7 +86,9 @@ class TestThinPath:
                 f"{stack.urls['selfservice-api']}/v1/me/reports/{result_id}",
                 headers=bearer(stack, "candidate"),
             )
-            if r.status_code == 200 and r.json()["decision"] is not None:
+            # The read model shows a decision that arrives before its result (they come on
+            # two topics) at once: wait for both.
+            if r.status_code == 200 and r.json()["decision"] is not None and r.json()["evidence"]:
                 return dict(r.json())
             return None
 

@@ -184,7 +184,8 @@ class TestMappingEngine:
 
 PATH_KEYS = st.sampled_from(["a", "b", "0", "items"]) | st.integers(0, 3)
 JSON_DOCUMENT = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+    # No NaN: JSON has none, and NaN != NaN would fail the comparison whatever was selected.
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(st.sampled_from(["a", "b", "0", "items"]), inner, max_size=4)
