@@ -170,6 +170,30 @@ class TestDecryptMany:
 
         assert clear == [b"kept", None]
 
+    async def test_a_token_sealed_with_an_erased_key_is_none_after_a_new_key(
+        self, session: AsyncSession, cipher: FieldCipher, master_key: bytes, tables: PlatformTables
+    ) -> None:
+        """Erased, then seen again: the new key does not open what the erased one sealed, and
+        that token is as unreadable as if the subject were still erased."""
+        subject = uuid.uuid4()
+        (old,) = await cipher.encrypt_many(session, [(subject, "before erasure")])
+        await cipher.shred(session, subject)
+        (new,) = await cipher.encrypt_many(session, [(subject, "after")])
+
+        for reader in (cipher, FieldCipher(master_key, tables.subject_keys)):  # cached, fresh
+            clear = await reader.decrypt_many(session, [(subject, old), (subject, new)])
+            assert clear == [None, b"after"]
+
+    async def test_the_wrong_master_key_still_raises(
+        self, session: AsyncSession, cipher: FieldCipher, tables: PlatformTables
+    ) -> None:
+        subject = uuid.uuid4()
+        (token,) = await cipher.encrypt_many(session, [(subject, "x")])
+
+        other = FieldCipher(load_master_key(generate_master_key()), tables.subject_keys)
+        with pytest.raises(Exception, match="unwrap"):
+            await other.decrypt_many(session, [(subject, token)])
+
 
 class TestDriverErrors:
     async def test_driver_errors_surface_as_sqlalchemy_errors(self, session: AsyncSession) -> None:

@@ -133,14 +133,19 @@ class TestOutboxRelay:
         assert payload is not None
         assert b"ada@example.com" not in payload and b"Ada Lovelace" not in payload
 
+    @pytest.mark.parametrize("seen_again", [False, True], ids=["erased", "erased-then-new-key"])
     async def test_erased_subject_is_discarded_not_published(
-        self, sessionmaker, producer, cipher, prefix, kafka_bootstrap
+        self, sessionmaker, producer, cipher, prefix, kafka_bootstrap, seen_again: bool
     ) -> None:
+        """Also when the person came back after the erasure (a new key): the row was sealed
+        with the erased key, and it must not hold up the outbox."""
         await ensure_topics(kafka_bootstrap, [prefix + INTERVIEW_RESULTS], partitions=1)
         event = result_event()
         async with transaction(sessionmaker) as session:
             await enqueue(session, TABLES.outbox, Envelope(event=event, source="/t"), cipher=cipher)
             await cipher.shred(session, event.candidate_id)
+            if seen_again:
+                await cipher.encrypt_many(session, [(event.candidate_id, "new data")])
         relay = OutboxRelay(
             sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix
         )

@@ -280,9 +280,13 @@ class FieldCipher:
     async def decrypt_many(
         self, session: AsyncSession, items: Sequence[tuple[uuid.UUID, bytes]]
     ) -> list[bytes | None]:
-        """Decrypt each (subject, token) pair, in order; None where the subject is erased.
+        """Decrypt each (subject, token) pair, in order; None where the token can no longer be
+        read: the subject is erased, or the token was sealed with a key erased since (the
+        subject got a new key afterwards; keys change in no other way), or it is damaged.
+        A batch reader (the outbox relay) must not stop on one such token, as `decrypt` would.
 
-        Keys missing from the cache are read in one statement. DecryptionError as `decrypt`.
+        Keys missing from the cache are read in one statement. A key that cannot be unwrapped
+        (the wrong master key) raises DecryptionError.
         """
         aeads: dict[uuid.UUID, AESGCM] = {}
         for subject in {subject for subject, _ in items}:
@@ -302,13 +306,23 @@ class FieldCipher:
             try:
                 out.append(_open_with(aead, token, _FIELD_AAD + subject.bytes))
             except InvalidTag:
-                # A stale cache entry (key recreated elsewhere): fall back to the database.
-                self._cache.pop(subject, None)
-                try:
-                    out.append(await self.decrypt(session, subject, token))
-                except SubjectErased:
-                    out.append(None)
+                out.append(await self._open_with_stored_key(session, subject, token))
         return out
+
+    async def _open_with_stored_key(
+        self, session: AsyncSession, subject_id: uuid.UUID, token: bytes
+    ) -> bytes | None:
+        """`token` opened with the subject's key as stored now (the cached one may be stale);
+        None if they have none, or if it was sealed with an erased key of theirs."""
+        self._cache.pop(subject_id, None)
+        wrapped = await self._select_wrapped(session, subject_id)
+        if wrapped is None:
+            return None
+        aead = self._aead_for(subject_id, wrapped)
+        try:
+            return _open_with(aead, token, _FIELD_AAD + subject_id.bytes)
+        except InvalidTag:
+            return None
 
     async def decrypt(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> bytes:
         """Decrypt the subject's token; SubjectErased once their key is gone."""
