@@ -130,19 +130,23 @@ def load(base: dict[str, Any], port: int, **spec: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def ingest(work: Path, url: str, bootstrap: str, port: int, split: bool) -> Iterator[list[int]]:
-    """Ingest's processes (the HTTP worker first); their pids."""
+def ingest(
+    work: Path, url: str, bootstrap: str, port: int, *, split: bool, workers: int
+) -> Iterator[list[int]]:
+    """Ingest's processes (the HTTP workers first); their pids."""
     settings = {"run_relay": "false"} if split else {}
     with stack.ingest_server(
-        work, database_url=url, bootstrap=bootstrap, port=port, **settings
+        work, database_url=url, bootstrap=bootstrap, port=port, workers=workers, **settings
     ) as http:
         assert http.pid is not None
+        # With several workers, uvicorn's supervisor (idle) and its worker processes.
+        pids = [http.pid, *(child.pid for child in psutil.Process(http.pid).children())]
         if not split:
-            yield [http.pid]
+            yield pids
             return
         with stack.ingest_relay(work, database_url=url, bootstrap=bootstrap) as relay:
             assert relay.pid is not None
-            yield [http.pid, relay.pid]
+            yield [*pids, relay.pid]
 
 
 def main() -> None:
@@ -150,6 +154,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds a phase")
     parser.add_argument(
         "--relay-inside", action="store_true", help="the relay inside the HTTP worker"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="ingest's uvicorn workers (`serve --workers`)"
     )
     parser.add_argument("--quick", action="store_true", help="3 s phases (a smoke run)")
     args = parser.parse_args()
@@ -169,9 +176,19 @@ def main() -> None:
             "duration": seconds,
         }
         relay_mode = "inside the HTTP worker" if args.relay_inside else "its own process"
-        print(f"body {len(base['body'])} bytes; {seconds:.0f} s phases; relay {relay_mode}")
+        print(
+            f"body {len(base['body'])} bytes; {seconds:.0f} s phases; relay {relay_mode}; "
+            f"{args.workers} ingest worker(s)"
+        )
         with (
-            ingest(work, url, kafka.bootstrap, ingest_port, not args.relay_inside) as pids,
+            ingest(
+                work,
+                url,
+                kafka.bootstrap,
+                ingest_port,
+                split=not args.relay_inside,
+                workers=args.workers,
+            ) as pids,
             stack.baseline_server(work, port=baseline_port),
         ):
             baseline_max = load(base, baseline_port, mode="closed", concurrency=CONNECTIONS)
@@ -196,8 +213,10 @@ def main() -> None:
         at_max=at_max,
         at_70=at_70,
         drained=drained,
-        batch_at_max=_per_batch(batches_before, batches_after),
-        batch_at_70=_per_batch(batches_after, batches_end),
+        # Each worker process has its own metrics; /metrics answers from one of them.
+        batch_at_max=_per_batch(batches_before, batches_after) if args.workers == 1 else None,
+        batch_at_70=_per_batch(batches_after, batches_end) if args.workers == 1 else None,
+        workers=args.workers,
         seconds=warmup + seconds,
     )
 
@@ -211,9 +230,10 @@ def report(
     at_max: Sampler,
     at_70: Sampler,
     drained: float,
-    batch_at_max: float,
-    batch_at_70: float,
+    batch_at_max: float | None,
+    batch_at_70: float | None,
     seconds: float,
+    workers: int,
 ) -> None:
     ratio = ingest_max["rate"] / baseline_max["rate"]
     rss_mb = max(at_max.rss + at_70.rss) / 2**20
@@ -224,11 +244,11 @@ def report(
         ("  p50 / p99 at max, ms", _ms(ingest_max), _ms(baseline_max)),
         ("  non-2xx answers at max", _errors(ingest_max), _errors(baseline_max)),
         ("  ingest CPU per delivery, µs", _n(cpu_us), ""),
-        ("  deliveries per transaction", f"{batch_at_max:.0f}", ""),
+        ("  deliveries per transaction", _batch(batch_at_max), ""),
         ("70% of own max, requests/s", _n(ingest_70["rate"]), _n(baseline_70["rate"])),
         ("  p50 / p99 at 70%, ms", _ms(ingest_70), _ms(baseline_70)),
         ("  non-2xx answers at 70%", _errors(ingest_70), _errors(baseline_70)),
-        ("  deliveries per transaction", f"{batch_at_70:.0f}", ""),
+        ("  deliveries per transaction", _batch(batch_at_70), ""),
         ("ingest RSS, max MB (a process)", f"{rss_mb:.0f}", ""),
         ("outbox backlog, max at max / 70%", f"{max(at_max.backlog)} / {max(at_70.backlog)}", ""),
         ("outbox drained after the 70% load", f"{drained:.1f} s", ""),
@@ -241,12 +261,17 @@ def report(
         f"ingest: {ingest_max['rate']:,.0f} accepted/s = {ratio:.2f}x baseline "
         f"({baseline_max['rate']:,.0f}/s); p99 at 70%: {ingest_70['p99_ms']:.0f} ms; "
         f"RSS {rss_mb:.0f} MB; outbox drained in {drained:.1f} s"
+        + (f"; {workers} workers" if workers > 1 else "")
     )
 
 
 def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float:
     batches, items = after[0] - before[0], after[1] - before[1]
     return items / batches if batches else 0.0
+
+
+def _batch(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
 
 
 def _n(value: float) -> str:

@@ -88,9 +88,10 @@ def http_server(
 
 
 def ingest_server(
-    work: Path, *, database_url: str, bootstrap: str, port: int, **settings: str
+    work: Path, *, database_url: str, bootstrap: str, port: int, workers: int = 1, **settings: str
 ) -> contextlib.AbstractContextManager[ManagedProcess]:
-    """The ingest service as `python -m talentflow.ingest serve` runs it (one worker)."""
+    """The ingest service as `python -m talentflow.ingest serve` runs it (one uvicorn worker
+    unless told otherwise)."""
     env = {
         "TALENTFLOW_INGEST_DATABASE_URL": database_url,
         "TALENTFLOW_INGEST_KAFKA_BOOTSTRAP": bootstrap,
@@ -98,7 +99,8 @@ def ingest_server(
         **{f"TALENTFLOW_INGEST_{k.upper()}": v for k, v in settings.items()},
     }
     argv = [sys.executable, "-m", "talentflow.ingest", "serve", "--host", "127.0.0.1"]
-    return http_server("ingest", [*argv, "--port", str(port)], port=port, work=work, env=env)
+    argv += ["--port", str(port), "--workers", str(workers)]
+    return http_server("ingest", argv, port=port, work=work, env=env)
 
 
 @contextlib.contextmanager
