@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -282,6 +282,37 @@ class TestResultWriter:
             await engine.dispose()
 
         assert all(isinstance(o, Unavailable) for o in outcomes)
+
+    async def test_a_burst_is_stored_in_capped_batches_two_in_flight(self, d: Deliveries) -> None:
+        class Watched(ResultWriter):
+            """Records each batch's size and how many batches were being stored at once."""
+
+            sizes: list[int]
+            storing = most = 0
+
+            async def _store_new(self, batch: Sequence[Any]) -> list[storage.Stored | None]:
+                self.sizes.append(len(batch))
+                self.storing += 1
+                self.most = max(self.most, self.storing)
+                try:
+                    return await super()._store_new(batch)
+                finally:
+                    self.storing -= 1
+
+        writer = Watched(d.db, cipher=d.cipher, max_items=10, max_wait_s=0.05, concurrency=2)
+        writer.sizes = []
+        writer.start()
+        state = await d.state()
+
+        outcomes = await asyncio.gather(
+            *(writer.write(d.item(), vendor_state=state) for _ in range(35))
+        )
+        await writer.stop()
+
+        assert [o.status for o in outcomes] == ["accepted"] * 35
+        assert max(writer.sizes) == 10 and sum(writer.sizes) == 35
+        assert writer.most == 2  # the next batch is stored while one is in flight
+        assert await d.stored() == 35
 
     async def test_stopping_stores_what_was_handed_in(self, d: Deliveries) -> None:
         writer = d.writer()

@@ -78,7 +78,7 @@ class ResultWriter:
         engine: AsyncEngine,
         *,
         cipher: FieldCipher,
-        max_items: int = 500,
+        max_items: int = 64,
         max_wait_s: float = 0.002,
         concurrency: int = 2,
         after_commit: Callable[[], None] = lambda: None,
