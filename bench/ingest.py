@@ -11,9 +11,8 @@ worker). Load comes from a separate process (bench/support/loadgen.py: raw async
 keep-alive connections; every request a distinct, correctly signed ~3 KB talentflow.v1
 delivery of its own candidate).
 
-1. Maximum rate of each server: closed loop, 256 connections. More do not raise ingest's
-   maximum (512 gave the same rate): its HTTP worker is the bottleneck, not the requests in
-   flight.
+1. Maximum rate of each server: closed loop, 256 connections: four of ingest's webhook
+   batches (64 each), so that one batch is stored while the next is parsed.
 2. Each server at 70% of its own maximum: open loop (latency counted from the scheduled send
    time, so a stalled server cannot hide its queue), p50 and p99; ingest's RSS (psutil) and
    the outbox backlog sampled throughout.
