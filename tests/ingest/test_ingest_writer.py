@@ -287,8 +287,10 @@ class TestResultWriter:
         class Watched(ResultWriter):
             """Records each batch's size and how many batches were being stored at once."""
 
-            sizes: list[int]
-            storing = most = 0
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.sizes: list[int] = []
+                self.storing = self.most = 0
 
             async def _store_new(self, batch: Sequence[Any]) -> list[storage.Stored | None]:
                 self.sizes.append(len(batch))
@@ -300,7 +302,6 @@ class TestResultWriter:
                     self.storing -= 1
 
         writer = Watched(d.db, cipher=d.cipher, max_items=10, max_wait_s=0.05, concurrency=2)
-        writer.sizes = []
         writer.start()
         state = await d.state()
 
