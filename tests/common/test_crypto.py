@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import os
 import uuid
 
 import pytest
@@ -346,6 +348,91 @@ class TestAtRest:
         token = await cipher.encrypt(session, uuid.uuid4(), EMAIL)
         assert token[0] == 1
         assert len(token) == 1 + 12 + len(EMAIL.encode()) + 16
+
+
+class TestDeflate:
+    """Personal fields of 512 bytes or more are deflated before encryption (version 2)."""
+
+    # A realistic evidence list: compresses to well under half.
+    EVIDENCE = json.dumps(
+        [
+            {"competency": "communication", "quote": f"I asked the customer {i} what", "at": i}
+            for i in range(30)
+        ]
+    )
+
+    async def test_long_field_is_deflated_and_round_trips(
+        self, session: AsyncSession, cipher: FieldCipher
+    ) -> None:
+        subject = uuid.uuid4()
+        token = await cipher.encrypt(session, subject, self.EVIDENCE)
+        assert token[0] == 2
+        assert len(token) < len(self.EVIDENCE.encode()) / 2
+        assert await cipher.decrypt_text(session, subject, token) == self.EVIDENCE
+        keys = await cipher.data_keys(session, {subject})
+        batch_token = keys.encrypt(subject, self.EVIDENCE)
+        assert batch_token[0] == 2
+        assert await cipher.decrypt_many(session, [(subject, batch_token)]) == [
+            self.EVIDENCE.encode()
+        ]
+
+    async def test_short_or_incompressible_field_stays_version_1(
+        self, session: AsyncSession, cipher: FieldCipher
+    ) -> None:
+        subject = uuid.uuid4()
+        just_short = "x" * (crypto.DEFLATE_MIN_BYTES - 1)
+        noise = os.urandom(4096)
+        for plaintext in (just_short, noise):
+            token = await cipher.encrypt(session, subject, plaintext)
+            assert token[0] == 1
+            expected = plaintext.encode() if isinstance(plaintext, str) else plaintext
+            assert await cipher.decrypt(session, subject, token) == expected
+
+    async def test_version_1_tokens_still_decrypt(
+        self, session: AsyncSession, cipher: FieldCipher
+    ) -> None:
+        """Tokens written before deflating existed (long ones included) stay readable."""
+        subject = uuid.uuid4()
+        keys = await cipher.data_keys(session, {subject})
+        aad = b"talentflow/field/v1:" + subject.bytes
+        old = crypto._seal_with(keys.aead(subject), self.EVIDENCE.encode(), aad)
+        assert old[0] == 1
+        assert await cipher.decrypt_text(session, subject, old) == self.EVIDENCE
+
+    async def test_version_byte_is_authenticated(
+        self, session: AsyncSession, cipher: FieldCipher
+    ) -> None:
+        """Relabelling a deflated token as version 1 (or the reverse) fails: the version is
+        part of the associated data."""
+        subject = uuid.uuid4()
+        deflated = await cipher.encrypt(session, subject, self.EVIDENCE)
+        plain = await cipher.encrypt(session, subject, os.urandom(600))  # incompressible
+        assert (deflated[0], plain[0]) == (2, 1)
+        with pytest.raises(DecryptionError):
+            await cipher.decrypt(session, subject, b"\x01" + deflated[1:])
+        with pytest.raises(DecryptionError):
+            await cipher.decrypt(session, subject, b"\x02" + plain[1:])
+        with pytest.raises(DecryptionError):
+            await cipher.decrypt(session, subject, b"\x03" + deflated[1:])
+
+    async def test_corrupt_deflate_stream_is_a_decryption_error(
+        self, session: AsyncSession, cipher: FieldCipher
+    ) -> None:
+        """A well-authenticated version 2 token whose content is not a deflate stream (only a
+        bug could make one) is refused as undecryptable, not raised as zlib's error."""
+        subject = uuid.uuid4()
+        keys = await cipher.data_keys(session, {subject})
+        aad = b"talentflow/field/v1:" + subject.bytes
+        nonce = os.urandom(12)
+        bogus = b"\x02" + nonce + keys.aead(subject).encrypt(nonce, b"not deflate", b"\x02" + aad)
+        with pytest.raises(DecryptionError):
+            await cipher.decrypt(session, subject, bogus)
+
+    def test_secrets_are_never_deflated(self, master_key: bytes) -> None:
+        long_secret = b"a" * 4096
+        token = seal(master_key, long_secret, context=b"vendor:acme")
+        assert token[0] == 1
+        assert unseal(master_key, token, context=b"vendor:acme") == long_secret
 
 
 class TestSeal:
