@@ -1,12 +1,13 @@
 """Webhook ingest benchmark: sustained accepted deliveries per second and latency, side by
 side with a bare FastAPI endpoint that validates the same body, measured in the same run.
 
-    python bench/ingest.py [--seconds 12] [--relay-inside] [--quick]
+    python bench/ingest.py [--seconds 12] [--relay-inside] [--workers N] [--fresh-wal] [--quick]
 
-Starts an embedded PostgreSQL (ingest's migrations), the Tansu broker, ingest as the
-deployment manifests run it (`python -m talentflow.ingest serve`, one uvicorn worker, with
-`TALENTFLOW_INGEST_RUN_RELAY=false`, and `python -m talentflow.ingest.relay` beside it) with a
-seeded tenant and vendor, and the baseline app (bench/support/baseline_app.py, one uvicorn
+Starts an embedded PostgreSQL (ingest's migrations; spare WAL segments made ahead, as a
+database that has been running has them: see `stack.recycle_wal`), the Tansu broker, ingest
+as the deployment manifests run it (`python -m talentflow.ingest serve`, one uvicorn worker,
+with `TALENTFLOW_INGEST_RUN_RELAY=false`, and `python -m talentflow.ingest.relay` beside it)
+with a seeded tenant and vendor, and the baseline app (bench/support/baseline_app.py, one uvicorn
 worker). Load comes from a separate process (bench/support/loadgen.py: raw asyncio HTTP/1.1
 keep-alive connections; every request a distinct, correctly signed ~3 KB talentflow.v1
 delivery of its own candidate).
@@ -19,7 +20,9 @@ delivery of its own candidate).
 3. After the load: how long the relay takes to publish what is left.
 
 `--relay-inside`: the outbox relay inside the HTTP worker instead (the default of
-`python -m talentflow.ingest serve`, what `make run` and the tests use).
+`python -m talentflow.ingest serve`, what `make run` and the tests use). `--fresh-wal`: no
+spare WAL segments, as in a new cluster, which creates one every 16 MB of WAL and holds every
+commit meanwhile.
 
 Ends with one summary line: ingest's maximum accepted rate and its ratio to the baseline.
 """
@@ -50,6 +53,9 @@ from talentflow.common.db import create_engine
 from talentflow.common.settings import DEV_ENCRYPTION_KEY
 
 CONNECTIONS = 256
+# WAL written ahead for `stack.recycle_wal`: the spare segments it leaves (~1.1 GB) are more
+# than a run writes (~430 MB), so no segment is created during the load.
+WAL_AHEAD_MB = 2048
 PENDING = text(
     "SELECT count(*) FROM ingest.outbox WHERE published_at IS NULL AND discarded_reason IS NULL"
 )
@@ -158,12 +164,20 @@ def main() -> None:
         "--workers", type=int, default=1, help="ingest's uvicorn workers (`serve --workers`)"
     )
     parser.add_argument("--quick", action="store_true", help="3 s phases (a smoke run)")
+    parser.add_argument(
+        "--fresh-wal",
+        action="store_true",
+        help="measure on a new cluster's WAL (segments created during the load)",
+    )
     args = parser.parse_args()
     seconds = 3.0 if args.quick else args.seconds
     warmup = 1.0 if args.quick else 3.0
 
     with stack.workdir() as work, stack.postgres(work) as pg, stack.broker(work) as kafka:
         url = stack.migrated_ingest_database(pg)
+        if not args.fresh_wal:
+            stack.recycle_wal(pg, WAL_AHEAD_MB)
+        wal_before = stack.wal_position(pg), stack.wal_segments_created(pg)
         vendor_id, secret = asyncio.run(stack.seed_vendor(url, DEV_ENCRYPTION_KEY))
         ingest_port, baseline_port = stack.free_port(), stack.free_port()
         base = {
@@ -203,6 +217,10 @@ def main() -> None:
                 ingest_70 = load(base, ingest_port, mode="open", rate=rate, concurrency=256)
                 drained = asyncio.run(drain_seconds(url))
             batches_end = batch_sizes(ingest_port)
+        wal = (
+            (stack.wal_position(pg) - wal_before[0]) / 2**20,
+            stack.wal_segments_created(pg) - wal_before[1],
+        )
 
     report(
         ingest_max,
@@ -212,6 +230,7 @@ def main() -> None:
         at_max=at_max,
         at_70=at_70,
         drained=drained,
+        wal=wal,
         # Each worker process has its own metrics; /metrics answers from one of them.
         batch_at_max=_per_batch(batches_before, batches_after) if args.workers == 1 else None,
         batch_at_70=_per_batch(batches_after, batches_end) if args.workers == 1 else None,
@@ -229,6 +248,7 @@ def report(
     at_max: Sampler,
     at_70: Sampler,
     drained: float,
+    wal: tuple[float, int],
     batch_at_max: float | None,
     batch_at_70: float | None,
     seconds: float,
@@ -251,6 +271,7 @@ def report(
         ("ingest RSS, max MB (a process)", f"{rss_mb:.0f}", ""),
         ("outbox backlog, max at max / 70%", f"{max(at_max.backlog)} / {max(at_70.backlog)}", ""),
         ("outbox drained after the 70% load", f"{drained:.1f} s", ""),
+        ("WAL written / segments created", f"{wal[0]:,.0f} MB / {wal[1]}", ""),
     ]
     print()
     for label, *cells in lines:
