@@ -222,6 +222,9 @@ class TestRelayProcess:
                 await asyncio.sleep(0.2)
             assert readyz.json()["checks"] == {"database": "ok", "broker": "ok"}
             assert (await client.get("/healthz")).status_code == 200
+            # Background work: the process lowered its CPU priority (RELAY_NICE, default 10).
+            ours = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, relay_process.pid) == max(10, ours)
 
             (envelope,) = await events(INTERVIEW_RESULTS, 1, vendor_id)
             assert envelope.id == ids[0]
@@ -236,3 +239,29 @@ class TestRelayProcess:
         assert returncode == 0, log
         assert "Traceback" not in log, log
         assert await published(db, ids)
+
+
+class TestLowerPriority:
+    """In a child process: niceness is per process, and this one must keep its own."""
+
+    @staticmethod
+    def niceness_after(*steps: int) -> list[int]:
+        code = (
+            "import sys; from talentflow.ingest.relay import lower_priority; "
+            "print(*(lower_priority(int(n)) for n in sys.argv[1:]))"
+        )
+        out = subprocess.run(  # noqa: S603 - our own module and numbers
+            [sys.executable, "-c", code, *map(str, steps)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return [int(n) for n in out.stdout.split()]
+
+    def test_lowers_but_never_raises_it_again(self) -> None:
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert self.niceness_after(15, 10) == [max(15, ours), max(15, ours)]
+
+    def test_zero_leaves_a_process_as_started(self) -> None:
+        assert self.niceness_after(0) == [os.getpriority(os.PRIO_PROCESS, 0)]

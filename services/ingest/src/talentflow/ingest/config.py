@@ -36,6 +36,10 @@ class Settings(ServiceSettings):
     run_relay: bool = True
     # The port on which that relay process serves /healthz, /readyz and /metrics (0: any free).
     relay_port: int = Field(default=8011, ge=0, le=65535)
+    # That relay process lowers its CPU priority to this niceness (0: leaves it as started):
+    # on a host it shares with the HTTP workers, publishing takes the CPU they leave, and
+    # webhooks are not answered later because a relay batch holds a core.
+    relay_nice: int = Field(default=10, ge=0, le=19)
     # Historical imports: rows committed per transaction (with the checkpoint), longest line.
     import_chunk_rows: int = Field(default=1000, ge=1, le=10_000)
     import_max_line_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)

@@ -4,6 +4,10 @@ For deployments that run the HTTP workers with `TALENTFLOW_INGEST_RUN_RELAY=fals
 publishing events does not take CPU from the webhooks. Several relays may run: they share the
 pending rows (`FOR UPDATE SKIP LOCKED`).
 
+The process runs at a lower CPU priority (`TALENTFLOW_INGEST_RELAY_NICE`, niceness 10 by
+default): publishing is background work, and on a host shared with the HTTP workers it must not
+take a core from a webhook waiting for its answer. The relay still gets all the CPU they leave.
+
 The process is an app without business routes, so that operators can watch it like every other
 Talentflow process: `/healthz`, `/readyz` (database and broker) and `/metrics` (the outbox
 backlog and counters, `talentflow_outbox_*`) on `TALENTFLOW_INGEST_RELAY_PORT` (8011). The relay
@@ -17,6 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -30,6 +36,8 @@ from talentflow.common.logging import configure_logging
 from talentflow.common.runtime import ServiceRuntime
 from talentflow.ingest.config import Settings, get_settings
 from talentflow.ingest.models import PLATFORM
+
+log = logging.getLogger(__name__)
 
 HOST = "0.0.0.0"  # noqa: S104 - like every service's `serve`: containers listen on all
 DESCRIPTION = (
@@ -98,6 +106,17 @@ async def run(
             await watcher
 
 
+def lower_priority(niceness: int) -> int:
+    """Lower this process's CPU priority to `niceness`; never raise it (that needs a
+    privilege, and a process started lower stays lower). Returns the niceness it now has."""
+    if not hasattr(os, "setpriority"):  # not a Unix: leave it
+        return 0
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def _exit_normally(signum: int, frame: FrameType | None) -> None:
     """After its graceful shutdown uvicorn raises the signal it caught again, for the handler
     it found; the default one would end the process with "killed by SIGTERM". A stop signal is
@@ -117,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging("ingest", settings.log_level)
+    log.info("outbox relay process", extra={"niceness": lower_priority(settings.relay_nice)})
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _exit_normally)
     asyncio.run(run(settings, host=args.host, port=args.port))
