@@ -54,9 +54,8 @@ def migrated_ingest_database(server: EmbeddedPostgres, name: str = "bench") -> s
     return url
 
 
-def recycle_wal(server: EmbeddedPostgres, megabytes: int) -> int:
-    """Give a fresh cluster the spare WAL segments a running one has; return how many segment
-    files it then holds.
+def recycle_wal(server: EmbeddedPostgres, megabytes: int) -> None:
+    """Give a fresh cluster the spare WAL segments a running one has.
 
     A new cluster has almost none: each time its WAL fills a 16 MB segment, a backend creates
     the next one, zero-fills and fsyncs it, and every commit waits meanwhile (`WalInitSync`:
@@ -77,12 +76,6 @@ def recycle_wal(server: EmbeddedPostgres, megabytes: int) -> int:
         "END LOOP; END $$"
     )
     server.psql("CHECKPOINT")
-    return wal_segments(server)
-
-
-def wal_segments(server: EmbeddedPostgres) -> int:
-    """How many WAL segment files the cluster holds."""
-    return _number(server, "SELECT count(*) FROM pg_ls_waldir()")
 
 
 def wal_segments_created(server: EmbeddedPostgres) -> int:

@@ -136,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging("ingest", settings.log_level)
-    log.info("outbox relay process", extra={"niceness": lower_priority(settings.relay_nice)})
+    niceness = lower_priority(settings.relay_nice)
+    log.info("outbox relay process starting", extra={"niceness": niceness})
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _exit_normally)
     asyncio.run(run(settings, host=args.host, port=args.port))
