@@ -17,6 +17,7 @@ from talentflow.common import crypto
 from talentflow.common.crypto import (
     DecryptionError,
     FieldCipher,
+    KeyErased,
     SubjectErased,
     generate_master_key,
     load_master_key,
@@ -270,8 +271,11 @@ class TestShred:
         await cipher.shred(session, subject)
         new = await cipher.encrypt(session, subject, "after")
         assert await cipher.decrypt_text(session, subject, new) == "after"
-        with pytest.raises(DecryptionError):
+        # The old token's key is gone: erased data, which callers show as such (not a fault).
+        with pytest.raises(KeyErased) as caught:
             await cipher.decrypt(session, subject, old)
+        assert isinstance(caught.value, SubjectErased) and caught.value.subject_id == subject
+        assert isinstance(caught.value, DecryptionError)
 
     async def test_shred_elsewhere_is_seen_once_cache_entry_expires(
         self, session: AsyncSession, master_key: bytes, tables: PlatformTables

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from talentflow.common.auth import Role
+from talentflow.devstack.testing import running_app
+from talentflow.ingest.main import create_app
 
 
 @pytest.fixture
@@ -110,3 +113,52 @@ class TestReadResult:
         response = await h.client.get(f"/v1/results/{stored['result_id']}")
 
         assert response.status_code == 401
+
+
+class TestErasedCandidate:
+    """Crypto-shredding: the candidate's data key deleted makes their personal fields noise."""
+
+    async def erase(self, h, candidate: uuid.UUID) -> None:
+        async with h.db.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM ingest.subject_keys WHERE subject_id = :s"), {"s": candidate}
+            )
+
+    async def test_a_result_of_an_erased_candidate_is_410(self, h) -> None:
+        tenant = await h.tenant("US", "allow")
+        vendor_id, secret = await h.vendor(tenant)
+        result_id = (await h.deliver(vendor_id, secret, h.payload())).json()["result_id"]
+        (row,) = await h.rows(
+            "SELECT candidate_id FROM ingest.results WHERE id = :id", id=result_id
+        )
+        await self.erase(h, row["candidate_id"])
+        # A second app: nothing cached from the delivery above.
+        async with running_app(create_app(h.settings)) as fresh:
+            response = await fresh.get(f"/v1/results/{result_id}", headers=h.auth(tenant, Role.HR))
+
+        assert response.status_code == 410
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Personal data erased"
+        assert "Ada" not in response.text
+
+    async def test_an_erased_candidate_who_comes_back_reads_only_the_new_result(self, h) -> None:
+        """Erased, then a new result for the same candidate: they get a new data key, and the
+        old result's fields, sealed with the erased key, stay unreadable (410, not a 500)."""
+        tenant = await h.tenant("US", "allow")
+        vendor_id, secret = await h.vendor(tenant)
+        first = h.payload()
+        old_id = (await h.deliver(vendor_id, secret, first)).json()["result_id"]
+        (row,) = await h.rows("SELECT candidate_id FROM ingest.results WHERE id = :id", id=old_id)
+        candidate = row["candidate_id"]
+        await self.erase(h, candidate)
+        again = h.payload(candidate={**first["candidate"], "name": "Ada King"})
+        new_id = (await h.deliver(vendor_id, secret, again)).json()["result_id"]
+        headers = h.auth(tenant, Role.CANDIDATE, subject=candidate)
+
+        new = await h.client.get(f"/v1/results/{new_id}", headers=headers)
+        old = await h.client.get(f"/v1/results/{old_id}", headers=headers)
+
+        assert new.status_code == 200 and new.json()["candidate"]["name"] == "Ada King"
+        assert new.json()["candidate_id"] == str(candidate)
+        assert old.status_code == 410
+        assert old.json()["title"] == "Personal data erased"

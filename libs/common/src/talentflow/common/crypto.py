@@ -67,8 +67,27 @@ class SubjectErased(Exception):
     """The subject has no data key (shredded, or never had one): their data is gone."""
 
     def __init__(self, subject_id: uuid.UUID) -> None:
-        super().__init__(f"no data key for subject {subject_id}")
+        super().__init__(self._message(subject_id))
         self.subject_id = subject_id
+
+    @staticmethod
+    def _message(subject_id: uuid.UUID) -> str:
+        return f"no data key for subject {subject_id}"
+
+
+class KeyErased(SubjectErased, DecryptionError):
+    """The token does not open with the subject's data key as stored now.
+
+    Keys change in one way only: erased, then a new one made when new data for the subject
+    arrives. So a token of theirs that their current key cannot open was sealed with a key
+    erased since, and its data is gone like all data of an erased subject. AES-GCM cannot tell
+    that apart from a token damaged or copied from another subject's row: both are a
+    `DecryptionError` too.
+    """
+
+    @staticmethod
+    def _message(subject_id: uuid.UUID) -> str:
+        return f"the token does not open with the current data key of subject {subject_id}"
 
 
 def load_master_key(text: str) -> bytes:
@@ -348,7 +367,9 @@ class FieldCipher:
             return None
 
     async def decrypt(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> bytes:
-        """Decrypt the subject's token; SubjectErased once their key is gone."""
+        """Decrypt the subject's token; SubjectErased once their key is gone, KeyErased (a
+        SubjectErased and a DecryptionError) if the token was sealed with a key of theirs
+        erased since, or damaged."""
         aad = _FIELD_AAD + subject_id.bytes
         cached = self._cache_get(subject_id)
         if cached is not None:
@@ -364,7 +385,7 @@ class FieldCipher:
         try:
             return _open_with(aead, token, aad)
         except InvalidTag:
-            raise DecryptionError("cannot decrypt: tampered or another subject's") from None
+            raise KeyErased(subject_id) from None
 
     async def decrypt_text(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> str:
         """Decrypt a token made from text."""
