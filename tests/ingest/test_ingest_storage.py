@@ -22,6 +22,7 @@ from talentflow.ingest import storage
 from talentflow.ingest.config import Settings
 from talentflow.ingest.models import PLATFORM, BiometricsPolicy
 from talentflow.ingest.normalize import Normalized
+from talentflow.ingest.results import repository
 
 RECEIVED = "talentflow.ingest.InterviewResultReceived.v1"
 CORRECTED = "talentflow.ingest.InterviewResultCorrected.v1"
@@ -384,3 +385,40 @@ class TestCiphertextColumns:
             ("results", "raw_payload_enc"): "e",
             ("outbox", "payload"): "e",
         }
+
+
+class TestRowTypes:
+    """The row types batches are bound as must mirror the tables they are inserted into."""
+
+    ATTRIBUTES = (
+        "SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type"
+        " FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid"
+        " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'ingest' AND c.relname = :relation"
+        " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+    )
+
+    @pytest.mark.parametrize("row", repository.ROW_TYPES, ids=lambda row: row.name)
+    async def test_each_type_has_the_columns_written_in_order_typed_as_the_table(
+        self, s: Store, row: repository.RowType
+    ) -> None:
+        attributes = [
+            (r["name"], r["type"]) for r in await s.rows(self.ATTRIBUTES, relation=row.name)
+        ]
+        table = {
+            r["name"]: r["type"] for r in await s.rows(self.ATTRIBUTES, relation=row.table.name)
+        }
+
+        assert attributes == [(name, table[name]) for name in row.columns]
+
+    @pytest.mark.parametrize("row", repository.ROW_TYPES, ids=lambda row: row.name)
+    async def test_every_column_without_a_default_is_written(self, row: repository.RowType) -> None:
+        required = {
+            column.name
+            for column in row.table.c
+            if not column.nullable
+            and column.server_default is None
+            and column.autoincrement is not True  # a serial id
+        }
+
+        assert required <= set(row.columns)

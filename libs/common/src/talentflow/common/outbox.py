@@ -92,42 +92,43 @@ async def enqueue_many(
     await insert_rows(session, outbox, outbox_rows(envelopes, keys=keys))
 
 
+OUTBOX_COLUMNS = (
+    "event_id",
+    "topic",
+    "key",
+    "event_type",
+    "source",
+    "subject",
+    "occurred_at",
+    "subject_id",
+    "payload",
+)
+"""The columns `outbox_row` gives, in its order."""
+
+
+def outbox_row(envelope: Envelope, *, keys: SubjectKeys | None) -> tuple[Any, ...]:
+    """The outbox row of `envelope` (`OUTBOX_COLUMNS`); a payload about a person encrypted
+    with their key from `keys` (KeyError if it is not there), plain JSON when `keys` is None."""
+    event = envelope.event
+    subject_id = event.subject_id() if keys is not None else None
+    payload = event.model_dump_json().encode()
+    return (
+        envelope.id,
+        event.topic,
+        envelope.key or event.partition_key(),
+        event.event_type,
+        envelope.source,
+        envelope.subject or event.subject(),
+        envelope.time,
+        subject_id,
+        payload if subject_id is None or keys is None else keys.encrypt(subject_id, payload),
+    )
+
+
 def outbox_rows(envelopes: Sequence[Envelope], *, keys: SubjectKeys | None) -> dict[str, list[Any]]:
-    """The outbox rows of `envelopes`, column by column, for `insert_rows` (or a statement of
-    one's own); payloads about a person encrypted with their key from `keys` (KeyError if it
-    is not there), plain JSON when `keys` is None."""
-    columns: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "event_id",
-            "topic",
-            "key",
-            "event_type",
-            "source",
-            "subject",
-            "occurred_at",
-            "subject_id",
-            "payload",
-        )
-    }
-    for envelope in envelopes:
-        event = envelope.event
-        subject_id = event.subject_id() if keys is not None else None
-        payload = event.model_dump_json().encode()
-        row = (
-            envelope.id,
-            event.topic,
-            envelope.key or event.partition_key(),
-            event.event_type,
-            envelope.source,
-            envelope.subject or event.subject(),
-            envelope.time,
-            subject_id,
-            payload if subject_id is None or keys is None else keys.encrypt(subject_id, payload),
-        )
-        for values, value in zip(columns.values(), row, strict=True):
-            values.append(value)
-    return columns
+    """The outbox rows of `envelopes` (`outbox_row`), column by column, for `insert_rows`."""
+    rows = [outbox_row(envelope, keys=keys) for envelope in envelopes]
+    return {name: [row[i] for row in rows] for i, name in enumerate(OUTBOX_COLUMNS)}
 
 
 OUTBOX_PUBLISHED = Counter(

@@ -35,7 +35,7 @@ from talentflow.common.events import (
     InterviewResultReceived,
 )
 from talentflow.common.events.ingest import Origin
-from talentflow.common.outbox import outbox_rows
+from talentflow.common.outbox import outbox_row
 from talentflow.ingest.normalize import Normalized
 from talentflow.ingest.results import repository
 from talentflow.ingest.results.repository import LatestVersion, json_text
@@ -186,7 +186,7 @@ async def store(
             db,
             _result_rows(versions, keys),
             _receipt_rows(receipts),
-            outbox_rows(events, keys=keys),
+            _outbox_rows(events, keys),
         )
     return out
 
@@ -256,7 +256,7 @@ async def store_new(
         claim,
         _result_rows(versions, offer.keys),
         _receipt_rows([(v.item, v.stored) for v in versions]),
-        outbox_rows(events, keys=offer.keys),
+        _outbox_rows(events, offer.keys),
     )
     cipher.accepted(offer, {versions[index].item.result.candidate_id for index in taken})
     for index in taken:
@@ -273,72 +273,53 @@ def _lock_keys(
     ]
 
 
-def _result_rows(versions: Sequence[_NewVersion], keys: SubjectKeys) -> dict[str, list[Any]]:
-    """The new result rows, column by column, personal fields encrypted."""
-    columns: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "id",
-            "version",
-            "tenant_id",
-            "vendor_id",
-            "vendor_result_id",
-            "format",
-            "origin",
-            "content_hash",
-            "candidate_id",
-            "job_id",
-            "interviewed_at",
-            "overall_score",
-            "competencies",
-            "counts",
-            "biometrics_policy",
-            "dropped_metrics",
-            "report_url",
-            "contact_enc",
-            "evidence_enc",
-            "biometrics_enc",
-            "raw_payload_enc",
-        )
-    }
+def _result_rows(versions: Sequence[_NewVersion], keys: SubjectKeys) -> list[repository.Row]:
+    """The new result rows (`repository.RESULT_ROW`), personal fields encrypted."""
+    rows: list[repository.Row] = []
     for v in versions:
         item, result, parts = v.item, v.item.result, v.parts
         subject = result.candidate_id
-        row = (
-            v.stored.result_id,
-            v.stored.version,
-            item.tenant_id,
-            item.vendor_id,
-            result.vendor_result_id,
-            item.format,
-            item.origin,
-            v.digest,
-            subject,
-            result.job_id,
-            result.interviewed_at,
-            result.overall_score,
-            parts.competencies.decode(),
-            parts.counts.decode(),
-            result.policy.value,
-            json_text(result.dropped_metrics),
-            result.report_url,
-            keys.encrypt(subject, parts.candidate),
-            keys.encrypt(subject, parts.evidence),
-            None if result.stored_biometrics is None else keys.encrypt(subject, parts.biometrics),
-            keys.encrypt(subject, result.archive),
+        rows.append(
+            (
+                v.stored.result_id,
+                v.stored.version,
+                item.tenant_id,
+                item.vendor_id,
+                result.vendor_result_id,
+                item.format,
+                item.origin,
+                v.digest,
+                subject,
+                result.job_id,
+                result.interviewed_at,
+                result.overall_score,
+                parts.competencies.decode(),
+                parts.counts.decode(),
+                result.policy.value,
+                json_text(result.dropped_metrics),
+                result.report_url,
+                keys.encrypt(subject, parts.candidate),
+                keys.encrypt(subject, parts.evidence),
+                None
+                if result.stored_biometrics is None
+                else keys.encrypt(subject, parts.biometrics),
+                keys.encrypt(subject, result.archive),
+            )
         )
-        for values, value in zip(columns.values(), row, strict=True):
-            values.append(value)
-    return columns
+    return rows
 
 
-def _receipt_rows(receipts: Sequence[tuple[Incoming, Stored]]) -> dict[str, list[Any]]:
-    return {
-        "vendor_id": [item.vendor_id for item, _ in receipts],
-        "webhook_id": [item.webhook_id for item, _ in receipts],
-        "result_id": [stored.result_id for _, stored in receipts],
-        "result_version": [stored.version for _, stored in receipts],
-    }
+def _receipt_rows(receipts: Sequence[tuple[Incoming, Stored]]) -> list[repository.Row]:
+    """The webhook receipts' rows (`repository.RECEIPT_ROW`)."""
+    return [
+        (item.vendor_id, item.webhook_id, stored.result_id, stored.version)
+        for item, stored in receipts
+    ]
+
+
+def _outbox_rows(events: Sequence[Envelope], keys: SubjectKeys) -> list[repository.Row]:
+    """The events' outbox rows (`repository.OUTBOX_ROW`), payloads encrypted."""
+    return [outbox_row(envelope, keys=keys) for envelope in events]
 
 
 def event_for(item: Incoming, stored: Stored, *, previous_version: int | None) -> InterviewResult:

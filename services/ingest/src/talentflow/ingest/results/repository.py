@@ -12,7 +12,7 @@ import functools
 import json
 import typing
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +20,8 @@ import pydantic_core
 from sqlalchemy import JSON, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentflow.common.db import (
-    DriverConnection,
-    driver_connection,
-    driver_errors,
-    unnest_arrays_sql,
-    unnest_insert_sql,
-)
+from talentflow.common.db import DriverConnection, driver_connection, driver_errors
+from talentflow.common.outbox import OUTBOX_COLUMNS
 from talentflow.ingest.models import PLATFORM, Result, Tenant, Vendor, VendorSecret, WebhookReceipt
 
 RESULTS = typing.cast(Table, Result.__table__)
@@ -112,17 +107,88 @@ async def known(
 # --- writing ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RowType:
+    """A table's new rows as one parameter: an array of a row type (in ingest's schema, made
+    by the migrations) whose attributes are `columns`, in order, typed as the table's."""
+
+    table: Table
+    name: str
+    columns: tuple[str, ...]
+
+    @functools.cached_property
+    def _names(self) -> str:
+        return ", ".join(f'"{name}"' for name in self.columns)
+
+    def insert_sql(self, parameter: int) -> str:
+        """Insert every row of the array in parameter `parameter`."""
+        return (
+            f"INSERT INTO {self.table.fullname} ({self._names}) "  # noqa: S608
+            f"SELECT * FROM unnest(${parameter}::{_SCHEMA}.{self.name}[])"
+        )
+
+    def insert_claimed_sql(self, parameter: int) -> str:
+        """Insert the rows whose (1-based) ordinal the statement's `claimed` holds."""
+        values = ", ".join(f"c{i}" for i in range(len(self.columns)))
+        return (
+            f"INSERT INTO {self.table.fullname} ({self._names}) SELECT {values} "  # noqa: S608
+            f"FROM unnest(${parameter}::{_SCHEMA}.{self.name}[]) "
+            f"WITH ORDINALITY AS u({values}, n) WHERE u.n IN (SELECT n FROM claimed)"
+        )
+
+
+RESULT_ROW = RowType(
+    RESULTS,
+    "result_row",
+    (
+        "id",
+        "version",
+        "tenant_id",
+        "vendor_id",
+        "vendor_result_id",
+        "format",
+        "origin",
+        "content_hash",
+        "candidate_id",
+        "job_id",
+        "interviewed_at",
+        "overall_score",
+        "competencies",
+        "counts",
+        "biometrics_policy",
+        "dropped_metrics",
+        "report_url",
+        "contact_enc",
+        "evidence_enc",
+        "biometrics_enc",
+        "raw_payload_enc",
+    ),
+)
+RECEIPT_ROW = RowType(
+    RECEIPTS, "receipt_row", ("vendor_id", "webhook_id", "result_id", "result_version")
+)
+OUTBOX_ROW = RowType(PLATFORM.outbox, "outbox_row", OUTBOX_COLUMNS)
+ROW_TYPES = (RESULT_ROW, RECEIPT_ROW, OUTBOX_ROW)
+
+Row = tuple[Any, ...]
+
+
 async def add_versions(
     db: DriverConnection,
-    results: dict[str, list[Any]],
-    receipts: dict[str, list[Any]],
-    outbox: dict[str, list[Any]],
+    results: Sequence[Row],
+    receipts: Sequence[Row],
+    outbox: Sequence[Row],
 ) -> None:
-    """Insert result versions, webhook receipts and outbox rows, each given column by column
-    ({column: [value per row]}, JSON columns as JSON text), in one statement."""
-    sql = _add_versions_sql(tuple(results), tuple(receipts), tuple(outbox))
+    """Insert result versions, webhook receipts and outbox rows (`RESULT_ROW`, `RECEIPT_ROW`
+    and `OUTBOX_ROW` tuples; JSON columns as JSON text) in one statement. The receipts' foreign
+    key is checked at the statement's end, when the results are in."""
+    sql = (
+        f"WITH results AS ({RESULT_ROW.insert_sql(1)}), "
+        f"receipts AS ({RECEIPT_ROW.insert_sql(2)}) "
+        f"{OUTBOX_ROW.insert_sql(3)}"
+    )
     with driver_errors():
-        await db.execute(sql, *results.values(), *receipts.values(), *outbox.values())
+        await db.execute(sql, results, receipts, outbox)
 
 
 @dataclass(frozen=True)
@@ -145,22 +211,21 @@ class Claim:
 async def add_new_versions(
     db: DriverConnection,
     claim: Claim,
-    results: dict[str, list[Any]],
-    receipts: dict[str, list[Any]],
-    outbox: dict[str, list[Any]],
+    results: Sequence[Row],
+    receipts: Sequence[Row],
+    outbox: Sequence[Row],
 ) -> list[int]:
     """Store the items of a batch that are new, as version 1, in one statement; return the
     (0-based) indexes of those stored.
 
-    The rows are given column by column as in `add_versions`, one result, one receipt and one
-    outbox row per item, in the claim's order. Run outside a transaction, the statement is
-    its own: it takes the batch's locks, checks each item, inserts the rows of those that
-    pass, and commits when it returns (`ingest.claim_new_results` in the migrations).
+    The rows are given as in `add_versions`, one result, one receipt and one outbox row per
+    item, in the claim's order. Run outside a transaction, the statement is its own: it takes
+    the batch's locks, checks each item, inserts the rows of those that pass, and commits when
+    it returns (`ingest.claim_new_results` in the migrations).
     """
-    sql = _add_new_versions_sql(tuple(results), tuple(receipts), tuple(outbox))
     with driver_errors():
         rows = await db.fetch(
-            sql,
+            _ADD_NEW_VERSIONS_SQL,
             claim.lock_keys,
             claim.vendors,
             claim.vendor_results,
@@ -170,62 +235,28 @@ async def add_new_versions(
             claim.key_subjects,
             claim.key_wrapped,
             claim.key_fresh,
-            *results.values(),
-            *receipts.values(),
-            *outbox.values(),
+            results,
+            receipts,
+            outbox,
         )
     return [row[0] - 1 for row in rows]
 
 
 _CLAIM_PARAMETERS = 9
-
-
-@functools.cache
-def _add_new_versions_sql(
-    results: tuple[str, ...], receipts: tuple[str, ...], outbox: tuple[str, ...]
-) -> str:
-    first_result = _CLAIM_PARAMETERS + 1
-    first_receipt = first_result + len(results)
-    first_outbox = first_receipt + len(receipts)
-    claim = ", ".join(f"${i}" for i in range(1, first_result))
-    return (
-        f"WITH claimed AS MATERIALIZED ("  # noqa: S608 - our own table and column names
-        f"SELECT n FROM {_SCHEMA}.claim_new_results({claim}) AS c(n)), "
-        f"results AS ({_insert_claimed_sql(RESULTS, results, first_result)}), "
-        f"receipts AS ({_insert_claimed_sql(RECEIPTS, receipts, first_receipt)}), "
-        f"outbox AS ({_insert_claimed_sql(PLATFORM.outbox, outbox, first_outbox)}) "
-        "SELECT n FROM claimed"
-    )
-
-
-def _insert_claimed_sql(table: Table, columns: tuple[str, ...], first: int) -> str:
-    """Insert the rows (given as one array per column) whose ordinal `claimed` holds."""
-    names = ", ".join(f'"{name}"' for name in columns)
-    values = ", ".join(f"c{i}" for i in range(len(columns)))
-    return (
-        f"INSERT INTO {table.fullname} ({names}) SELECT {values} "  # noqa: S608
-        f"FROM unnest({unnest_arrays_sql(table, columns, first)}) "
-        f"WITH ORDINALITY AS u({values}, n) WHERE u.n IN (SELECT n FROM claimed)"
-    )
+_CLAIM = ", ".join(f"${i}" for i in range(1, _CLAIM_PARAMETERS + 1))
+_ADD_NEW_VERSIONS_SQL = (
+    "WITH claimed AS MATERIALIZED ("  # noqa: S608 - our own names and parameters only
+    f"SELECT n FROM {_SCHEMA}.claim_new_results({_CLAIM}) AS c(n)), "
+    f"results AS ({RESULT_ROW.insert_claimed_sql(_CLAIM_PARAMETERS + 1)}), "
+    f"receipts AS ({RECEIPT_ROW.insert_claimed_sql(_CLAIM_PARAMETERS + 2)}), "
+    f"outbox AS ({OUTBOX_ROW.insert_claimed_sql(_CLAIM_PARAMETERS + 3)}) "
+    "SELECT n FROM claimed"
+)
 
 
 def json_text(value: Any) -> str:
     """A JSON column's value as the driver takes it."""
     return pydantic_core.to_json(value).decode()
-
-
-@functools.cache
-def _add_versions_sql(
-    results: tuple[str, ...], receipts: tuple[str, ...], outbox: tuple[str, ...]
-) -> str:
-    # One statement: the receipts' foreign key is checked at its end, when the results are in.
-    first_receipt = len(results) + 1
-    first_outbox = first_receipt + len(receipts)
-    return (
-        f"WITH results AS ({unnest_insert_sql(RESULTS, results)}), "
-        f"receipts AS ({unnest_insert_sql(RECEIPTS, receipts, first_receipt)}) "
-        f"{unnest_insert_sql(PLATFORM.outbox, outbox, first_outbox)}"
-    )
 
 
 # --- vendors' state -----------------------------------------------------------------------------
