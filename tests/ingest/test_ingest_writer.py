@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,11 +15,11 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from talentflow.common.crypto import FieldCipher, load_master_key
-from talentflow.common.db import create_engine, create_sessionmaker
+from talentflow.common.db import async_url, create_engine, create_sessionmaker
 from talentflow.common.errors import Unavailable
 from talentflow.common.events import CandidateContact
 from talentflow.common.ids import candidate_id
@@ -166,6 +168,25 @@ def normalized(tenant: uuid.UUID, **overrides: Any) -> Normalized:
     return Normalized(**values)
 
 
+@contextlib.asynccontextmanager
+async def own_engine(url: str, name: str) -> AsyncIterator[tuple[AsyncEngine, Counter[str]]]:
+    """An engine as the app gives the writer (no pre-ping), its connections named `name`;
+    and a count of the pool's checkouts and checkins."""
+    engine = create_async_engine(
+        async_url(url),
+        pool_size=2,
+        max_overflow=0,
+        connect_args={"server_settings": {"application_name": name}},
+    )
+    counts: Counter[str] = Counter()
+    for kind in ("checkout", "checkin"):
+        event.listen(engine.sync_engine.pool, kind, lambda *_, kind=kind: counts.update([kind]))
+    try:
+        yield engine, counts
+    finally:
+        await engine.dispose()
+
+
 class Deliveries:
     """Items of one vendor for a ResultWriter of the test's own, and what got stored."""
 
@@ -292,12 +313,14 @@ class TestResultWriter:
                 self.sizes: list[int] = []
                 self.storing = self.most = 0
 
-            async def _store_new(self, batch: Sequence[Any]) -> list[storage.Stored | None]:
+            async def _store_new(
+                self, batch: Sequence[Any], slot: Any
+            ) -> list[storage.Stored | None]:
                 self.sizes.append(len(batch))
                 self.storing += 1
                 self.most = max(self.most, self.storing)
                 try:
-                    return await super()._store_new(batch)
+                    return await super()._store_new(batch, slot)
                 finally:
                     self.storing -= 1
 
@@ -314,6 +337,41 @@ class TestResultWriter:
         assert max(writer.sizes) == 10 and sum(writer.sizes) == 35
         assert writer.most == 2  # the next batch is stored while one is in flight
         assert await d.stored() == 35
+
+    async def test_each_batch_slot_keeps_its_connection_from_batch_to_batch(
+        self, d: Deliveries, ingest_database_url: str
+    ) -> None:
+        async with own_engine(ingest_database_url, "writer-keeps") as (engine, pool):
+            writer = ResultWriter(engine, cipher=d.cipher, max_wait_s=0, concurrency=1)
+            writer.start()
+            state = await d.state()
+            outcomes = [await writer.write(d.item(), vendor_state=state) for _ in range(5)]
+            checked_out = pool["checkout"]
+            await writer.stop()
+
+            assert [o.status for o in outcomes] == ["accepted"] * 5
+            assert checked_out == 1  # one checkout for five batches
+            assert pool["checkin"] == 1  # given back when the writer stops
+
+    async def test_a_connection_the_server_ended_between_batches_is_replaced(
+        self, d: Deliveries, ingest_database_url: str
+    ) -> None:
+        async with own_engine(ingest_database_url, "writer-replaced") as (engine, pool):
+            writer = ResultWriter(engine, cipher=d.cipher, max_wait_s=0, concurrency=1)
+            writer.start()
+            state = await d.state()
+            first = await writer.write(d.item(), vendor_state=state)
+            await d.sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'writer-replaced'"
+            )
+            await asyncio.sleep(0.2)  # the server's goodbye reaches the idle connection
+            second = await writer.write(d.item(), vendor_state=state)
+            await writer.stop()
+
+        assert (first.status, second.status) == ("accepted", "accepted")
+        assert pool["checkout"] == 2
+        assert await d.stored() == 2
 
     async def test_stopping_stores_what_was_handed_in(self, d: Deliveries) -> None:
         writer = d.writer()

@@ -119,8 +119,9 @@ async def open_intake(
 ) -> AsyncIterator[Intake]:
     """The webhook route's resources for the app's lifespan (the writer stores what it was
     handed before it stops)."""
-    # The writer's own connections: no pre-ping round trips per batch (a broken connection
-    # fails one batch with 503 and is replaced).
+    # The writer's own connections, one per batch in flight, kept from batch to batch: no
+    # pre-ping round trips (a connection found closed is replaced; one that breaks during a
+    # batch fails that batch with 503 and is replaced).
     engine = create_async_engine(
         async_url(settings.database_url),
         pool_size=settings.webhook_batch_concurrency,

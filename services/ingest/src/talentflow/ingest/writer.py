@@ -14,6 +14,10 @@ outcome.
   secret ids) the delivery was checked against: one checked against an older state fails
   with `VendorChanged`, so its request can check it again (a retired secret or a disabled
   vendor never gets a 2xx).
+- Each of the `concurrency` batches in flight has a connection of its own, kept from batch
+  to batch: no pool checkout per batch. A connection found closed before a batch is replaced
+  first; one that fails during a batch is dropped, and the next batch on that slot opens a new
+  one.
 - The database unavailable: every request not yet stored gets `Unavailable` (503, retry),
   and nothing of theirs is stored.
 - Anything else that fails is an item's fault or a bug: the transaction's batch is split
@@ -33,7 +37,7 @@ from prometheus_client import Counter as Metric
 from prometheus_client import Histogram
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from talentflow.common.crypto import FieldCipher
 from talentflow.common.db import DriverConnection, driver_errors
@@ -63,6 +67,14 @@ class VendorChanged(Exception):
     """The vendor's settings changed after the delivery was checked: check it again."""
 
 
+@dataclass(slots=True)
+class _Slot:
+    """One batch in flight at a time, and the connection it keeps between batches."""
+
+    conn: AsyncConnection | None = None
+    db: DriverConnection | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class _Pending:
     item: storage.Incoming
@@ -87,7 +99,9 @@ class ResultWriter:
         self._cipher = cipher
         self._max_items = max_items
         self._max_wait_s = max_wait_s
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
+        for _ in range(concurrency):
+            self._slots.put_nowait(_Slot())
         self._after_commit = after_commit
         self._queue: deque[_Pending] = deque()
         self._arrived = asyncio.Event()
@@ -111,6 +125,8 @@ class ResultWriter:
             await self._dispatch()
         if self._batches:
             await asyncio.gather(*self._batches, return_exceptions=True)
+        while not self._slots.empty():
+            await self._disconnect(self._slots.get_nowait())
 
     async def write(
         self, item: storage.Incoming, *, vendor_state: repository.VendorState
@@ -133,8 +149,8 @@ class ResultWriter:
             await self._dispatch()
 
     async def _dispatch(self) -> None:
-        """Wait for a free transaction, linger briefly if few are waiting, start a batch."""
-        await self._slots.acquire()
+        """Wait for a free slot, linger briefly if few are waiting, start a batch."""
+        slot = await self._slots.get()
         try:
             if len(self._queue) < self._max_items and self._max_wait_s > 0 and not self._closed:
                 self._full.clear()
@@ -143,25 +159,25 @@ class ResultWriter:
                         await self._full.wait()
             batch = [self._queue.popleft() for _ in range(min(self._max_items, len(self._queue)))]
         except BaseException:
-            self._slots.release()
+            self._slots.put_nowait(slot)
             raise
-        task = asyncio.create_task(self._run_batch(batch))
+        task = asyncio.create_task(self._run_batch(batch, slot))
         self._batches.add(task)
         task.add_done_callback(self._batches.discard)
 
-    async def _run_batch(self, batch: list[_Pending]) -> None:
+    async def _run_batch(self, batch: list[_Pending], slot: _Slot) -> None:
         try:
-            await self._commit(batch)
+            await self._commit(batch, slot)
         finally:
-            self._slots.release()
+            self._slots.put_nowait(slot)
 
-    async def _commit(self, batch: Sequence[_Pending]) -> None:
+    async def _commit(self, batch: Sequence[_Pending], slot: _Slot) -> None:
         """Store `batch` and answer each of its requests: the new results in one statement,
         then the rest (in order) in one transaction."""
         if not batch:
             return
         try:
-            stored = await self._store_new(batch)
+            stored = await self._store_new(batch, slot)
         except Exception as exc:
             if unavailable(exc):
                 self._unavailable(batch, exc)
@@ -174,22 +190,22 @@ class ResultWriter:
             self.stats["one_statement"] += len(new)
             self._answer(new, batch_items=len(new), path="one_statement")
         await self._commit_in_transaction(
-            [p for p, s in zip(batch, stored, strict=True) if s is None]
+            [p for p, s in zip(batch, stored, strict=True) if s is None], slot
         )
 
-    async def _commit_in_transaction(self, batch: Sequence[_Pending]) -> None:
+    async def _commit_in_transaction(self, batch: Sequence[_Pending], slot: _Slot) -> None:
         """Store `batch` in one transaction and answer each of its requests."""
         if not batch:
             return
         try:
-            live, stored = await self._store(batch)
+            live, stored = await self._store(batch, slot)
         except Exception as exc:
             if unavailable(exc):
                 self._unavailable(batch, exc)
             elif len(batch) > 1:
                 middle = len(batch) // 2
-                await self._commit_in_transaction(batch[:middle])
-                await self._commit_in_transaction(batch[middle:])
+                await self._commit_in_transaction(batch[:middle], slot)
+                await self._commit_in_transaction(batch[middle:], slot)
             else:
                 log.exception("storing a delivery failed", extra={"error": type(exc).__name__})
                 self.stats["failed"] += 1
@@ -227,9 +243,11 @@ class ResultWriter:
         for p in batch:
             _fail(p, Unavailable("the database is unavailable; retry", headers=RETRY_AFTER))
 
-    async def _store_new(self, batch: Sequence[_Pending]) -> list[storage.Stored | None]:
+    async def _store_new(
+        self, batch: Sequence[_Pending], slot: _Slot
+    ) -> list[storage.Stored | None]:
         """The batch's new results in one statement, outside a transaction (`store_new`)."""
-        async with self._driver() as db:
+        async with self._driver(slot) as db:
             return await storage.store_new(
                 db,
                 cipher=self._cipher,
@@ -238,11 +256,11 @@ class ResultWriter:
             )
 
     async def _store(
-        self, batch: Sequence[_Pending]
+        self, batch: Sequence[_Pending], slot: _Slot
     ) -> tuple[list[_Pending], list[storage.Stored]]:
         """One transaction straight on the driver (no session: a batch of one costs little
         more than its statements): the vendors' state, then `storage.store`."""
-        async with self._driver() as db:
+        async with self._driver(slot) as db:
             with driver_errors():
                 async with db.transaction():
                     vendors = {p.item.vendor_id for p in batch}
@@ -252,17 +270,37 @@ class ResultWriter:
                     return live, await storage.store(db, cipher=self._cipher, items=items)
 
     @contextlib.asynccontextmanager
-    async def _driver(self) -> AsyncIterator[DriverConnection]:
-        """A pooled connection's asyncpg connection; replaced if the database went away."""
-        async with self._engine.connect() as conn:
-            db = (await conn.get_raw_connection()).driver_connection
-            assert db is not None
-            try:
-                yield db
-            except Exception as exc:
-                if unavailable(exc):
-                    await conn.invalidate()  # the pool must not hand out a dead connection
-                raise
+    async def _driver(self, slot: _Slot) -> AsyncIterator[DriverConnection]:
+        """The slot's asyncpg connection: the one it kept, unless that was closed meanwhile
+        (the server ended it, say), else a new one from the engine. Dropped if the database
+        went away during the batch, or if it was left in a transaction."""
+        if slot.db is not None and slot.db.is_closed():
+            await self._disconnect(slot, invalidate=True)
+        if slot.conn is None or slot.db is None:
+            slot.conn = await self._engine.connect()
+            slot.db = (await slot.conn.get_raw_connection()).driver_connection
+            assert slot.db is not None
+        db = slot.db
+        try:
+            yield db
+        except Exception as exc:
+            if unavailable(exc):
+                await self._disconnect(slot, invalidate=True)
+            raise
+        finally:
+            if slot.db is db and db.is_in_transaction():  # never hand on a half transaction
+                await self._disconnect(slot, invalidate=True)
+
+    @staticmethod
+    async def _disconnect(slot: _Slot, *, invalidate: bool = False) -> None:
+        """Give the slot's connection back to the engine (closed for good if `invalidate`)."""
+        conn, slot.conn, slot.db = slot.conn, None, None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):  # it may be broken already: nothing to save
+            if invalidate:
+                await conn.invalidate()
+            await conn.close()
 
 
 def unavailable(exc: BaseException) -> bool:
