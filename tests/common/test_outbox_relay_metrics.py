@@ -1,5 +1,6 @@
 """The outbox relay's metrics, against a real PostgreSQL and broker: events published, discarded
-and failed attempts (counters), and the backlog (pending rows, the oldest one's age)."""
+and failed attempts (counters), and the backlog (pending rows, the oldest one's age); and its
+purge of old rows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.crypto import FieldCipher, generate_master_key, load_master_key
@@ -210,3 +211,69 @@ class TestCounters:
             relay.stop()
             await asyncio.wait_for(task, 10)
         assert metric(PENDING, relay.service) is None
+
+
+NOW = datetime.now(UTC)
+LONG_AGO, RECENTLY = NOW - timedelta(days=20), NOW - timedelta(hours=1)
+
+
+async def outbox_row_in(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    created: datetime,
+    published: datetime | None = None,
+    discarded: str | None = None,
+) -> int:
+    """An outbox row in the given state; its id."""
+    outbox = TABLES.outbox
+    async with transaction(sessionmaker) as session:
+        await enqueue(session, outbox, item := envelope())
+        return int(
+            await session.scalar(
+                update(outbox)
+                .where(outbox.c.event_id == item.id)
+                .values(created_at=created, published_at=published, discarded_reason=discarded)
+                .returning(outbox.c.id)
+            )
+        )
+
+
+class TestPurge:
+    async def test_deletes_what_was_published_or_discarded_before_the_cut_only(
+        self, sessionmaker, producer
+    ) -> None:
+        gone = {
+            await outbox_row_in(sessionmaker, created=LONG_AGO, published=LONG_AGO),
+            await outbox_row_in(sessionmaker, created=LONG_AGO, discarded="subject erased"),
+        }
+        kept = {
+            await outbox_row_in(
+                sessionmaker, created=LONG_AGO, published=RECENTLY
+            ),  # published late
+            await outbox_row_in(sessionmaker, created=RECENTLY, published=RECENTLY),
+            await outbox_row_in(sessionmaker, created=RECENTLY, discarded="subject erased"),
+            await outbox_row_in(sessionmaker, created=LONG_AGO),  # still pending: never purged
+        }
+        relay = OutboxRelay(sessionmaker, TABLES.outbox, producer)
+
+        purged = await relay.purge(before=NOW - timedelta(days=14))
+
+        assert purged == 2
+        async with sessionmaker() as session:
+            left = set((await session.scalars(select(TABLES.outbox.c.id))).all())
+        assert gone.isdisjoint(left) and kept <= left
+
+    async def test_finds_its_rows_through_the_published_at_index(
+        self, sessionmaker, producer
+    ) -> None:
+        """The plan when a scan of the whole table is made as costly as it would be on a
+        large outbox: the purge's condition must be one the index can serve."""
+        relay = OutboxRelay(sessionmaker, TABLES.outbox, producer)
+        statement = relay.purge_statement(before=NOW)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            compiled = statement.compile(session.bind, compile_kwargs={"literal_binds": True})
+            plan = "\n".join((await session.scalars(text(f"EXPLAIN {compiled}"))).all())
+
+        assert "ix_outbox_published_at" in plan
+        assert "Seq Scan" not in plan

@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Delete, Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talentflow.common.crypto import FieldCipher, SubjectKeys
@@ -372,16 +372,25 @@ class OutboxRelay:
         ]
 
     async def purge(self, *, before: datetime) -> int:
-        """Delete published or discarded rows older than `before`; return how many."""
-        table = self._outbox
+        """Delete the rows published before `before`, and those discarded (never published)
+        that were created before it; return how many. Pending rows are never deleted."""
         async with self._sessionmaker() as session, session.begin():
-            result = await session.execute(
-                delete(table).where(
-                    func.coalesce(table.c.published_at, table.c.created_at) < before,
-                    (table.c.published_at.is_not(None)) | (table.c.discarded_reason.is_not(None)),
-                )
-            )
+            result = await session.execute(self.purge_statement(before=before))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def purge_statement(self, *, before: datetime) -> Delete:
+        """`purge`'s statement. Both its conditions are on `published_at` first, so that
+        `ix_outbox_published_at` finds the rows (a range, and the few rows without a time)
+        instead of a scan of the whole table, which holds every row of the retention period."""
+        table = self._outbox
+        return delete(table).where(
+            (table.c.published_at < before)
+            | (
+                table.c.published_at.is_(None)
+                & table.c.discarded_reason.is_not(None)
+                & (table.c.created_at < before)
+            )
+        )
 
 
 async def replay(session: AsyncSession, outbox: Table, *, since: datetime, until: datetime) -> int:
