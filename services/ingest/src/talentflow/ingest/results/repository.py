@@ -2,7 +2,8 @@
 
 Statements go to the driver as they are, on the asyncpg connection under the session's
 transaction (`talentflow.common.db.driver_connection`): `$n` parameters, arrays for
-batches, no per-statement or per-row work in SQLAlchemy. Values are passed as asyncpg takes
+batches (new rows as one array of a row type per table, `RowType`), no per-statement or
+per-row work in SQLAlchemy. Values are passed as asyncpg takes
 them; JSON columns take JSON text. The driver's errors are raised as SQLAlchemy's.
 """
 
@@ -182,13 +183,15 @@ async def add_versions(
     """Insert result versions, webhook receipts and outbox rows (`RESULT_ROW`, `RECEIPT_ROW`
     and `OUTBOX_ROW` tuples; JSON columns as JSON text) in one statement. The receipts' foreign
     key is checked at the statement's end, when the results are in."""
-    sql = (
-        f"WITH results AS ({RESULT_ROW.insert_sql(1)}), "
-        f"receipts AS ({RECEIPT_ROW.insert_sql(2)}) "
-        f"{OUTBOX_ROW.insert_sql(3)}"
-    )
     with driver_errors():
-        await db.execute(sql, results, receipts, outbox)
+        await db.execute(_ADD_VERSIONS_SQL, results, receipts, outbox)
+
+
+_ADD_VERSIONS_SQL = (
+    f"WITH results AS ({RESULT_ROW.insert_sql(1)}), "
+    f"receipts AS ({RECEIPT_ROW.insert_sql(2)}) "
+    f"{OUTBOX_ROW.insert_sql(3)}"
+)
 
 
 @dataclass(frozen=True)
