@@ -169,9 +169,12 @@ def normalized(tenant: uuid.UUID, **overrides: Any) -> Normalized:
 
 
 @contextlib.asynccontextmanager
-async def own_engine(url: str, name: str) -> AsyncIterator[tuple[AsyncEngine, Counter[str]]]:
-    """An engine as the app gives the writer (no pre-ping), its connections named `name`;
-    and a count of the pool's checkouts and checkins."""
+async def own_writer(
+    url: str, name: str, cipher: FieldCipher
+) -> AsyncIterator[tuple[ResultWriter, Counter[str]]]:
+    """A started writer of one slot, no lingering, on an engine as the app gives it (no
+    pre-ping) whose connections are named `name`; and a count of the pool's checkouts and
+    checkins. Stopped at the end, unless the test stopped it."""
     engine = create_async_engine(
         async_url(url),
         pool_size=2,
@@ -181,9 +184,12 @@ async def own_engine(url: str, name: str) -> AsyncIterator[tuple[AsyncEngine, Co
     counts: Counter[str] = Counter()
     for kind in ("checkout", "checkin"):
         event.listen(engine.sync_engine.pool, kind, lambda *_, kind=kind: counts.update([kind]))
+    writer = ResultWriter(engine, cipher=cipher, max_wait_s=0, concurrency=1)
+    writer.start()
     try:
-        yield engine, counts
+        yield writer, counts
     finally:
+        await writer.stop()
         await engine.dispose()
 
 
@@ -341,9 +347,7 @@ class TestResultWriter:
     async def test_each_batch_slot_keeps_its_connection_from_batch_to_batch(
         self, d: Deliveries, ingest_database_url: str
     ) -> None:
-        async with own_engine(ingest_database_url, "writer-keeps") as (engine, pool):
-            writer = ResultWriter(engine, cipher=d.cipher, max_wait_s=0, concurrency=1)
-            writer.start()
+        async with own_writer(ingest_database_url, "writer-keeps", d.cipher) as (writer, pool):
             state = await d.state()
             outcomes = [await writer.write(d.item(), vendor_state=state) for _ in range(5)]
             checked_out = pool["checkout"]
@@ -356,9 +360,7 @@ class TestResultWriter:
     async def test_a_connection_the_server_ended_between_batches_is_replaced(
         self, d: Deliveries, ingest_database_url: str
     ) -> None:
-        async with own_engine(ingest_database_url, "writer-replaced") as (engine, pool):
-            writer = ResultWriter(engine, cipher=d.cipher, max_wait_s=0, concurrency=1)
-            writer.start()
+        async with own_writer(ingest_database_url, "writer-replaced", d.cipher) as (writer, pool):
             state = await d.state()
             first = await writer.write(d.item(), vendor_state=state)
             await d.sql(
@@ -367,7 +369,6 @@ class TestResultWriter:
             )
             await asyncio.sleep(0.2)  # the server's goodbye reaches the idle connection
             second = await writer.write(d.item(), vendor_state=state)
-            await writer.stop()
 
         assert (first.status, second.status) == ("accepted", "accepted")
         assert pool["checkout"] == 2

@@ -9,7 +9,6 @@ them; JSON columns take JSON text. The driver's errors are raised as SQLAlchemy'
 
 from __future__ import annotations
 
-import functools
 import json
 import typing
 import uuid
@@ -117,7 +116,7 @@ class RowType:
     name: str
     columns: tuple[str, ...]
 
-    @functools.cached_property
+    @property
     def _names(self) -> str:
         return ", ".join(f'"{name}"' for name in self.columns)
 
