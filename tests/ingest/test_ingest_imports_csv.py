@@ -210,3 +210,186 @@ class TestCsvImport:
             "SELECT version FROM ingest.results WHERE vendor_id = :v", v=vendor[1]
         )
         assert [r["version"] for r in stored] == [1] * 5
+
+
+# A tenant's mapping for a spreadsheet exported from an earlier vendor: column names with
+# spaces, scores on 1-5 and 0-10, a JSON cell of highlights.
+SHEET_MAPPING: dict[str, Any] = {
+    "default_scale": "1-5",
+    "fields": {
+        "result_id": '"Result ID"',
+        "job_id": "Requisition",
+        "candidate": {"external_id": '"Candidate ID"', "name": "Name", "email": "Email"},
+        "interviewed_at": "Finished",
+        "overall_score": {"expr": '"Total (0-10)"', "scale": "0-10"},
+        "competencies": {"communication": "Communication", "logic": "Logic"},
+        "counts": {"customer_cases": '"Customer cases"'},
+        "evidence": {"items": "Highlights", "quote": "text", "competency": "skill"},
+        "biometrics": {"smile_count": "Smiles"},
+    },
+}
+SHEET_HEADER = [
+    "Result ID",
+    "Requisition",
+    "Candidate ID",
+    "Name",
+    "Email",
+    "Finished",
+    "Total (0-10)",
+    "Communication",
+    "Logic",
+    "Customer cases",
+    "Highlights",
+    "Smiles",
+    "Recruiter notes",  # read by no field: ignored
+]
+
+
+def sheet_row(**cells: Any) -> dict[str, Any]:
+    """A valid row of the spreadsheet as {column: value}; `cells` replace columns."""
+    values: dict[str, Any] = {
+        "Result ID": f"r-{uuid.uuid4().hex[:10]}",
+        "Requisition": str(uuid.uuid4()),
+        "Candidate ID": f"c-{uuid.uuid4().hex[:10]}",
+        "Name": "Hopper, Grace",
+        "Email": "grace@example.com",
+        "Finished": "2024-05-02T09:30:00Z",
+        "Total (0-10)": "8.5",
+        "Communication": "4",
+        "Logic": "5",
+        "Customer cases": "2",
+        "Highlights": json.dumps([{"skill": "logic", "text": "Split the outage into three"}]),
+        "Smiles": "11",
+        "Recruiter notes": "strong",
+    }
+    values.update(cells)
+    return values
+
+
+async def sheet_vendor(h, jurisdiction: str = "US", policy: str = "allow"):
+    tenant = await h.tenant(jurisdiction, policy)
+    response = await h.client.post(
+        "/v1/vendors",
+        json={"name": "Old vendor", "format": "mapping.v1", "mapping": SHEET_MAPPING},
+        headers=h.auth(tenant),
+    )
+    assert response.status_code == 201, response.text
+    return tenant, uuid.UUID(response.json()["id"])
+
+
+class TestCsvImportThroughAMapping:
+    """A vendor with a declarative mapping: any columns, read by its mapping."""
+
+    async def test_the_mapping_reads_the_columns_by_name(self, h) -> None:
+        owner = await sheet_vendor(h)
+        full = sheet_row()
+        sparse = sheet_row(Name="", Email="", Logic="", Highlights="", Smiles="")
+
+        response = await upload(h, owner, csv_body(full, sparse, header=SHEET_HEADER))
+
+        assert response.status_code == 201, response.text
+        assert counts(response.json()) == (3, 2, 2, 0, 0, 0, 0)
+        hr = h.auth(owner[0], Role.HR)
+        stored = {
+            r["vendor_result_id"]: r
+            for r in await h.rows(
+                "SELECT id, vendor_result_id, candidate_id, raw_payload_enc"
+                " FROM ingest.results WHERE vendor_id = :v",
+                v=owner[1],
+            )
+        }
+        first = stored[full["Result ID"]]
+        one = (await h.client.get(f"/v1/results/{first['id']}", headers=hr)).json()
+        assert one["format"] == "mapping.v1"
+        assert one["candidate"]["external_id"] == full["Candidate ID"]
+        assert (one["candidate"]["name"], one["candidate"]["email"]) == (
+            "Hopper, Grace",
+            "grace@example.com",
+        )
+        assert one["job_id"] == full["Requisition"]
+        assert one["overall_score"] == 85  # 8.5 on 0-10
+        assert one["competencies"] == {"communication": 75, "logic": 100}  # on 1-5
+        assert one["counts"] == {"customer_cases": 2}
+        assert one["evidence"] == [
+            {"competency": "logic", "quote": "Split the outage into three", "at_seconds": None}
+        ]
+        assert one["biometrics"] == {"smile_count": 11}
+        # The archive is the row as the mapping read it: its cells by column name.
+        archived = json.loads(await h.decrypt(first["candidate_id"], first["raw_payload_enc"]))
+        assert archived["Recruiter notes"] == "strong" and archived["Total (0-10)"] == "8.5"
+        assert archived["Highlights"] == json.loads(full["Highlights"])
+        two = await h.client.get(f"/v1/results/{stored[sparse['Result ID']]['id']}", headers=hr)
+        assert two.json()["candidate"]["name"] is None
+        assert two.json()["competencies"] == {"communication": 75}
+        assert two.json()["evidence"] == [] and two.json()["biometrics"] is None
+
+    async def test_errors_name_the_column(self, h) -> None:
+        owner = await sheet_vendor(h)
+        body = csv_body(
+            sheet_row(Communication="lots"),
+            sheet_row(**{"Candidate ID": ""}),
+            sheet_row(),
+            header=SHEET_HEADER,
+        )
+
+        response = await upload(h, owner, body)
+
+        summary = response.json()
+        assert counts(summary) == (4, 3, 1, 0, 0, 2, 2)
+        errors = [(e["line"], e["field"]) for e in summary["first_errors"]]
+        assert errors == [(2, "Communication"), (3, "Candidate ID")]
+        assert b"lots" not in response.content
+
+    async def test_under_policy_drop_the_biometric_column_is_not_archived(self, h) -> None:
+        owner = await sheet_vendor(h, "EU", "drop")
+
+        response = await upload(h, owner, csv_body(sheet_row(), header=SHEET_HEADER))
+
+        assert counts(response.json()) == (2, 1, 1, 0, 0, 0, 0)
+        (stored,) = await h.rows(
+            "SELECT candidate_id, raw_payload_enc FROM ingest.results WHERE vendor_id = :v",
+            v=owner[1],
+        )
+        archived = json.loads(await h.decrypt(stored["candidate_id"], stored["raw_payload_enc"]))
+        assert "Smiles" not in archived and archived["Communication"] == "4"
+
+    async def test_a_header_without_a_column_the_mapping_requires_is_422(self, h) -> None:
+        owner = await sheet_vendor(h)
+        header = [c for c in SHEET_HEADER if c not in ("Candidate ID", "Finished")]
+        header += ["Logic", " "]
+
+        response = await upload(h, owner, csv_body(header=header))
+
+        assert response.status_code == 422
+        assert response.json()["type"].endswith("/invalid-csv-header")
+        problems = {e["field"]: e["message"] for e in response.json()["errors"]}
+        assert problems == {
+            "Logic": "this column appears twice",
+            f"column {len(header)}": "a column has no name",
+            "Candidate ID": "the vendor's mapping reads candidate.external_id from this column",
+            "Finished": "the vendor's mapping reads interviewed_at from this column",
+        }
+        assert await h.rows("SELECT id FROM ingest.imports WHERE vendor_id = :v", v=owner[1]) == []
+
+    async def test_the_talentflow_v1_columns_are_not_what_a_mapping_reads(self, h) -> None:
+        owner = await sheet_vendor(h)
+
+        response = await upload(h, owner, csv_body(row()))  # the talentflow.v1 header
+
+        assert response.status_code == 422
+        fields = {e["field"] for e in response.json()["errors"]}
+        assert fields == {"Result ID", "Requisition", "Candidate ID", "Finished"}
+
+
+class TestNamedLayout:
+    def test_cells_by_name_json_cells_parsed_empty_cells_absent(self) -> None:
+        from talentflow.ingest.imports.csvfile import NamedLayout
+
+        layout = NamedLayout(["a", "b", "c", "d", "e"], required={})
+        cells = ["  x  ", "", '{"k": [1, 2]}', "[not json", "[1] and more"]
+
+        document, errors = layout.document(cells)
+
+        assert errors == []
+        assert document == {"a": "x", "c": {"k": [1, 2]}, "d": "[not json", "e": "[1] and more"}
+        assert layout.column_of("Candidate ID") == "Candidate ID"

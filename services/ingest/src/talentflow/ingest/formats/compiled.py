@@ -93,6 +93,15 @@ class CompiledMetrics:
         )
 
 
+# The targets every mapping must have a source for (`spec.MappingFields`).
+REQUIRED: tuple[tuple[str, ...], ...] = (
+    ("result_id",),
+    ("job_id",),
+    ("candidate", "external_id"),
+    ("interviewed_at",),
+)
+
+
 class CompiledMapping:
     """Every expression of a mapping, compiled once (cached by vendor and mapping version)."""
 

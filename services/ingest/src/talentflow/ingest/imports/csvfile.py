@@ -1,10 +1,23 @@
-"""CSV imports: the header, and each record turned into a talentflow.v1 document.
+"""CSV imports: the header, and each record turned into a document for the vendor's adapter.
 
-Columns (header names, any order): `result_id`, `job_id`, `candidate_external_id`,
-`interviewed_at` (required); `candidate_name`, `candidate_email`, `candidate_locale`,
-`overall_score`, `report_url`, `evidence` (a JSON array of {competency, quote, at_seconds});
-`competency.<name>`, `count.<name>` and `biometric.<name>` for each metric. An empty cell is
-an absent value. Errors name the CSV column (`candidate_email`, `competency.logic`).
+Two layouts, chosen by the vendor's format:
+
+- `V1Layout`, for every built-in format: the talentflow.v1 fields as columns, scores on
+  0-100, whatever the vendor sends by webhook. Columns (header names, any order):
+  `result_id`, `job_id`, `candidate_external_id`, `interviewed_at` (required);
+  `candidate_name`, `candidate_email`, `candidate_locale`, `overall_score`, `report_url`,
+  `evidence` (a JSON array of {competency, quote, at_seconds}); `competency.<name>`,
+  `count.<name>` and `biometric.<name>` for each metric. Each record becomes a talentflow.v1
+  document. Errors name the CSV column (`candidate_email`, `competency.logic`).
+- `NamedLayout`, for a vendor with a declarative mapping (mapping.v1): any columns. Each
+  record becomes a JSON object of its cells by column name, which the vendor's mapping reads
+  as it reads a webhook body (`"Candidate ID"` in JMESPath names the column `Candidate ID`).
+  Cells are text (the mapping converts numbers in strings), except a cell that holds a JSON
+  array or object, which is that array or object (evidence, a map of ratings). The columns
+  the mapping's required fields read must be in the header. Errors name the column, as a
+  mapping names the vendor's path.
+
+In both, an empty cell is an absent value.
 """
 
 from __future__ import annotations
@@ -12,7 +25,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -59,8 +73,10 @@ class Column:
     kind: Kind
 
 
-class CsvLayout:
-    """The columns of one file, from its header."""
+class V1Layout:
+    """The talentflow.v1 columns of one file, from its header."""
+
+    native = False  # rows are talentflow.v1 documents, not the vendor's own format
 
     def __init__(self, names: list[str]) -> None:
         problems: list[dict[str, Any]] = []
@@ -119,6 +135,65 @@ class CsvLayout:
         return field
 
 
+class NamedLayout:
+    """The columns of one file for a vendor with a declarative mapping: any names, each
+    record an object of its cells by name. `required`: {column: the mapping field that
+    reads it} for the required fields the mapping reads straight from a column."""
+
+    native = True  # rows are documents in the vendor's format (its mapping reads them)
+
+    def __init__(self, names: list[str], *, required: MappingOf[str, str]) -> None:
+        problems: list[dict[str, Any]] = []
+        columns: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(names):
+            name = raw.strip()
+            problem = "a column has no name" if not name else None
+            if name in seen:
+                problem = "this column appears twice"
+            if problem:
+                problems.append(_header_error(index, name, problem))
+                continue
+            seen.add(name)
+            columns.append((index, name))
+        for name, field in required.items():
+            if name not in seen:
+                message = f"the vendor's mapping reads {field} from this column"
+                problems.append(_header_error(len(names), name, message))
+        if problems:
+            raise InvalidCsvHeader("the CSV header is not valid", errors=problems)
+        self.width = len(names)
+        self.columns = columns
+
+    def document(self, cells: list[str]) -> tuple[dict[str, Any], list[LineError]]:
+        """The record as {column: cell}, without its empty cells; no cell is an error here
+        (the mapping decides what fits)."""
+        document: dict[str, Any] = {}
+        for index, name in self.columns:
+            cell = cells[index].strip()
+            if cell:
+                document[name] = _json_or_text(cell)
+        return document, []
+
+    @staticmethod
+    def column_of(field: str) -> str:
+        """The mapping already names the column (the vendor's path) where it can."""
+        return field
+
+
+Layout = V1Layout | NamedLayout
+
+
+def _json_or_text(cell: str) -> Any:
+    """A cell that holds a JSON array or object is that value; any other cell is its text."""
+    if cell[0] in "[{" and cell[-1] in "]}":
+        try:
+            return json.loads(cell)
+        except (ValueError, RecursionError):
+            pass
+    return cell
+
+
 def _column_problem(name: str, seen: set[str]) -> str | None:
     if not name:
         return "a column has no name"
@@ -165,24 +240,27 @@ def _number(cell: str) -> Any:
         return cell  # validation reports "a valid number" for the column
 
 
-async def read_header(lines: LineReader) -> CsvLayout:
-    """Read and check line 1; InvalidCsvHeader (422) names every column at fault."""
+async def read_header(
+    lines: LineReader, layout: Callable[[list[str]], Layout] = V1Layout
+) -> Layout:
+    """Read and check line 1 (`layout` makes the file's layout from the column names);
+    InvalidCsvHeader (422) names every column at fault."""
     async for _, content in lines:
         problem = too_long(lines.max_line_bytes) if content is None else None
         if content is not None:
             try:
-                return CsvLayout(next(csv.reader([content.decode("utf-8")], strict=True), []))
+                names = next(csv.reader([content.decode("utf-8")], strict=True), [])
             except (UnicodeDecodeError, csv.Error):
                 problem = "the header is not valid UTF-8 CSV"
+            else:
+                return layout(names)
         raise InvalidCsvHeader(
             "the CSV header is not valid", errors=[_header_error(0, "header", problem or "")]
         )
-    return CsvLayout([])
+    return layout([])
 
 
-async def csv_rows(
-    lines: LineReader, layout: CsvLayout, *, max_row_bytes: int
-) -> AsyncIterator[Row]:
+async def csv_rows(lines: LineReader, layout: Layout, *, max_row_bytes: int) -> AsyncIterator[Row]:
     """One row per CSV record after the header (records may span lines inside quotes)."""
     pending: list[str] = []
     start = size = 0
@@ -214,7 +292,7 @@ async def csv_rows(
         yield Row(start, lines.number, None, errors=[_whole("a quoted value is never closed")])
 
 
-def _row(layout: CsvLayout, start: int, end: int, record: str) -> Row:
+def _row(layout: Layout, start: int, end: int, record: str) -> Row:
     try:
         cells = next(csv.reader([record], strict=True))
     except csv.Error:

@@ -30,7 +30,7 @@ from talentflow.ingest.models import Base
 
 class ImportFormat(StrEnum):
     NDJSON = "ndjson"  # one vendor-format JSON document per line
-    CSV = "csv"  # flat talentflow.v1 columns, see README
+    CSV = "csv"  # talentflow.v1 columns, or a mapping vendor's own: see csvfile, README
 
 
 class ImportStatus(StrEnum):

@@ -37,7 +37,8 @@ UPLOAD_PROBLEMS = {
     409: "The Idempotency-Key names an import of another format or of a different body, or "
     "another request is working on it",
     415: "Not application/x-ndjson or text/csv (UTF-8)",
-    422: "Invalid query or header, or a CSV header with unknown, duplicate or missing columns",
+    422: "Invalid query or header, or a CSV header with unknown, duplicate or missing columns "
+    "(for a mapping vendor: unnamed or duplicate columns, or without one its mapping requires)",
 }
 
 
@@ -46,7 +47,8 @@ UPLOAD_PROBLEMS = {
     summary="Import historical results (NDJSON or CSV), streamed; resumable and idempotent",
     description=(
         "The body is `application/x-ndjson` (one document in the vendor's format per line) or "
-        "`text/csv` (talentflow.v1 columns, see the README), processed as it streams in, "
+        "`text/csv` (talentflow.v1 columns; for a vendor with a declarative mapping, its own "
+        "columns, read by the mapping: see the README), processed as it streams in, "
         "committed every `import_chunk_rows` rows with the import's checkpoint. A row that "
         "does not validate is recorded by line and field (never its values) and the rest go "
         "on. Results are published with origin `import`. 201 with the summary for a new "

@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 from talentflow.common.db import transaction
 from talentflow.common.runtime import ServiceRuntime
 from talentflow.ingest.imports import service
-from talentflow.ingest.imports.csvfile import CsvLayout, csv_rows, read_header
+from talentflow.ingest.imports.csvfile import Layout, csv_rows, read_header
 from talentflow.ingest.imports.exceptions import ImportInterrupted, ImportKeyConflict
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportStatus
 from talentflow.ingest.imports.parsing import LineReader, Row, ndjson_rows
@@ -64,7 +64,11 @@ async def run_import(
     lines = LineReader(body, max_line_bytes=max_line_bytes)
     try:
         # A bad header is refused before anything is stored.
-        layout = await read_header(lines) if fmt is ImportFormat.CSV else None
+        layout = (
+            await read_header(lines, service.csv_layout(target))
+            if fmt is ImportFormat.CSV
+            else None
+        )
     except ClientDisconnect:
         raise ImportInterrupted() from None
     async with transaction(runtime.sessionmaker) as session:
@@ -97,7 +101,7 @@ class _Upload:
         self.chunk_rows = chunk_rows
         self._committing: asyncio.Task[None] | None = None
 
-    async def run(self, lines: LineReader, layout: CsvLayout | None) -> None:
+    async def run(self, lines: LineReader, layout: Layout | None) -> None:
         try:
             await self._resume(lines)
             rows = (
@@ -128,9 +132,10 @@ class _Upload:
         )
 
     async def _process(
-        self, lines: LineReader, rows: AsyncIterator[Row], layout: CsvLayout | None
+        self, lines: LineReader, rows: AsyncIterator[Row], layout: Layout | None
     ) -> None:
-        fmt = self.target.vendor.format if layout is None else VendorFormat.TALENTFLOW_V1.value
+        native = layout is None or layout.native
+        fmt = self.target.vendor.format if native else VendorFormat.TALENTFLOW_V1.value
         chunk = service.Chunk()
         async for row in rows:
             outcome = service.normalize_row(row, target=self.target, layout=layout)

@@ -7,8 +7,10 @@ import's new checkpoint, in one transaction.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +24,11 @@ from talentflow.common.pagination import Pagination
 from talentflow.ingest import normalize, storage
 from talentflow.ingest import repository as ingest_repository
 from talentflow.ingest.exceptions import VendorNotFound
-from talentflow.ingest.formats.registry import built_in
+from talentflow.ingest.formats.compiled import REQUIRED
+from talentflow.ingest.formats.mapping import MappingAdapter
+from talentflow.ingest.formats.registry import adapter_for, built_in
 from talentflow.ingest.imports import repository
-from talentflow.ingest.imports.csvfile import CsvLayout
+from talentflow.ingest.imports.csvfile import Layout, NamedLayout, V1Layout
 from talentflow.ingest.imports.exceptions import ImportBusy, ImportKeyConflict, ImportNotFound
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportLineError, ImportStatus
 from talentflow.ingest.imports.parsing import LineError, Row, decoded, scrubbed
@@ -41,7 +45,7 @@ log = logging.getLogger(__name__)
 
 FIRST_ERRORS = 10
 MAX_ERRORS_PER_ROW = 20
-# CSV columns are talentflow.v1 fields (scores on 0-100), whatever the vendor's format.
+# CSV columns are talentflow.v1 fields (scores on 0-100) for a vendor of a built-in format.
 TALENTFLOW_V1 = built_in(VendorFormat.TALENTFLOW_V1, ScoreScale.PERCENT)
 
 
@@ -122,8 +126,22 @@ async def open_import(
     return row, False
 
 
+def csv_layout(target: Target) -> Callable[[list[str]], Layout]:
+    """How the import's CSV header is read: the talentflow.v1 columns, or for a vendor with
+    a declarative mapping its own columns (those its required fields read must be there)."""
+    adapter = adapter_for(target.vendor)
+    if not isinstance(adapter, MappingAdapter):
+        return V1Layout
+    required: dict[str, str] = {}
+    for loc in REQUIRED:
+        source = adapter.mapping.scalars[loc]
+        if source is not None and source.path and isinstance(source.path[0], str):
+            required.setdefault(source.path[0], ".".join(loc))
+    return functools.partial(NamedLayout, required=required)
+
+
 def normalize_row(
-    row: Row, *, target: Target, layout: CsvLayout | None
+    row: Row, *, target: Target, layout: Layout | None
 ) -> normalize.Normalized | list[LineError]:
     """The row's Normalized result, or its errors (field names in the file's terms).
 
@@ -144,7 +162,8 @@ def normalize_row(
     ]
     if document is not None:
         try:
-            normalized = _normalize(document, target=target, csv=layout is not None)
+            v1 = layout is not None and not layout.native
+            normalized = _normalize(document, target=target, v1=v1)
         except ValidationError as exc:
             errors += _validation_errors(exc)
         except ServiceError as exc:
@@ -157,9 +176,10 @@ def normalize_row(
     return scrubbed(errors[:MAX_ERRORS_PER_ROW], document)
 
 
-def _normalize(document: dict[str, Any], *, target: Target, csv: bool) -> normalize.Normalized:
-    """One vendor document (a CSV row: a talentflow.v1 document) as a normalized result."""
-    if csv:
+def _normalize(document: dict[str, Any], *, target: Target, v1: bool) -> normalize.Normalized:
+    """One document as a normalized result: in the vendor's format, or (`v1`: a CSV row of
+    the talentflow.v1 columns) a talentflow.v1 document."""
+    if v1:
         return normalize.normalize_with(
             TALENTFLOW_V1, document, tenant_id=target.tenant_id, policy=target.policy
         )
