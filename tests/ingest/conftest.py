@@ -3,6 +3,10 @@
 The database is created once per session and migrated with ingest's own Alembic history;
 every test gets its own Kafka topic prefix and its own tenant ids, so tests never share rows
 or topics.
+
+The app of each test runs without its `privacy.requests` consumer (`run_consumers` false by
+environment): joining a consumer group takes ~2 s per app start. The erasure tests
+(test_ingest_erasure.py) turn it on.
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ from talentflow.devstack.testing import (
 from talentflow.ingest.config import Settings
 from talentflow.ingest.main import create_app
 from talentflow.ingest.models import PLATFORM
+
+
+@pytest.fixture(autouse=True)
+def _no_consumers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALENTFLOW_INGEST_RUN_CONSUMERS", "false")
 
 
 @pytest.fixture(scope="session")

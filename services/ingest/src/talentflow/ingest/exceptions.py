@@ -82,3 +82,21 @@ class PayloadTooLarge(ServiceError):
     status_code = 413
     code = "payload-too-large"
     title = "Payload too large"
+
+
+class UnexpectedEvent(ServiceError):
+    """An event type ingest does not read (acknowledged and logged, not retried)."""
+
+    code = "unexpected-event"
+    title = "Unexpected event"
+
+
+class ErasureOfAnotherTenant(ServiceError):
+    """An erasure request for a person whose results belong to another tenant: refused
+    (acknowledged and logged, not retried), and nothing is erased."""
+
+    code = "erasure-of-another-tenant"
+    title = "Erasure refused"
+
+    def __init__(self) -> None:
+        super().__init__("this person's results belong to another tenant; nothing was erased")

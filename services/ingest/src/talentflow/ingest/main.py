@@ -1,4 +1,4 @@
-"""The ingest app: factory, lifespan and the receipt purge."""
+"""The ingest app: factory, lifespan (with the erasure consumer) and the receipt purge."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from talentflow.common.app import install_platform
 from talentflow.common.crypto import load_master_key
 from talentflow.common.db import transaction
+from talentflow.common.events import PRIVACY_REQUESTS
 from talentflow.common.runtime import ServiceRuntime
-from talentflow.ingest import service
+from talentflow.ingest import consumers, service
 from talentflow.ingest.config import Settings, get_settings
 from talentflow.ingest.imports.router import router as imports_router
 from talentflow.ingest.intake import open_intake
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = ServiceRuntime(
             settings, service="ingest", tables=PLATFORM, relay=settings.run_relay
+        )
+        runtime.add_consumer(
+            "privacy", [PRIVACY_REQUESTS], consumers.privacy_requests(runtime.cipher)
         )
         async with contextlib.AsyncExitStack() as stack:
             app.state.runtime = await stack.enter_async_context(runtime)

@@ -172,3 +172,9 @@ async def purge_receipts(session: AsyncSession, *, before: datetime) -> int:
         delete(WebhookReceipt).where(WebhookReceipt.received_at < before)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def tenants_of_candidate(session: AsyncSession, candidate_id: uuid.UUID) -> set[uuid.UUID]:
+    """The tenants that hold results of this candidate (`ix_results_candidate_id`)."""
+    stmt = select(Result.tenant_id).where(Result.candidate_id == candidate_id).distinct()
+    return set(await session.scalars(stmt))

@@ -1,4 +1,5 @@
-"""Ingest's use cases: receive a signed webhook, read a result, purge old receipts.
+"""Ingest's use cases: receive a signed webhook, read a result, purge old receipts, erase a
+person.
 
 Tenant settings live in `tenants.py`, vendors and their secrets in `vendors.py`. Functions
 only flush: the request's or the command's transaction commits.
@@ -17,8 +18,14 @@ from talentflow.common.audit import record_access
 from talentflow.common.auth import Principal, Role
 from talentflow.common.crypto import FieldCipher, SubjectErased
 from talentflow.common.errors import ServiceError, Unavailable
+from talentflow.common.events import ErasureRequested
 from talentflow.ingest import normalize, repository, storage, webhooks
-from talentflow.ingest.exceptions import ResultErased, ResultNotFound, VendorNotFound
+from talentflow.ingest.exceptions import (
+    ErasureOfAnotherTenant,
+    ResultErased,
+    ResultNotFound,
+    VendorNotFound,
+)
 from talentflow.ingest.intake import Intake, VendorContext
 from talentflow.ingest.models import (
     PLATFORM,
@@ -162,3 +169,25 @@ async def purge_receipts(session: AsyncSession, *, retention: timedelta) -> int:
     if retention < timedelta(days=7):
         raise ValueError("webhook receipts are kept at least 7 days")
     return await repository.purge_receipts(session, before=datetime.now(UTC) - retention)
+
+
+async def erase_person(
+    session: AsyncSession, *, cipher: FieldCipher, request: ErasureRequested
+) -> bool:
+    """A person asked to be forgotten (`privacy.requests`): delete their data key, so that
+    nothing ingest holds about them can be read again (crypto-shredding): the contact fields,
+    the evidence, the archived payloads and the events still in the outbox. Their results
+    answer 410 from then on. Returns whether a key was deleted (False: none, or already gone).
+
+    Refused (`ErasureOfAnotherTenant`) when the person's results belong to another tenant
+    than the request's. A result delivered later creates a new key: it is new data.
+    """
+    tenants = await repository.tenants_of_candidate(session, request.person_id)
+    if tenants - {request.tenant_id}:
+        raise ErasureOfAnotherTenant()
+    deleted = await cipher.shred(session, request.person_id)
+    log.info(
+        "erasure request handled",
+        extra={"request_id": str(request.request_id), "key_deleted": deleted},
+    )
+    return deleted
