@@ -6,17 +6,16 @@ makes a redelivered event id a no-op; deleting a key that is already gone is har
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from talentflow.common.consumer import Handler
 from talentflow.common.crypto import FieldCipher
 from talentflow.common.events import Envelope, ErasureRequested
 from talentflow.ingest import service
 from talentflow.ingest.exceptions import UnexpectedEvent
 
 
-def privacy_requests(cipher: FieldCipher) -> Callable[[AsyncSession, Envelope], Awaitable[None]]:
+def privacy_requests(cipher: FieldCipher) -> Handler:
     """The handler of `privacy.requests`, erasing with `cipher` (the process's own, so that
     its cache forgets the key at once)."""
 
