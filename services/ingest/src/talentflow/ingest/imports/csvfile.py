@@ -148,10 +148,8 @@ class NamedLayout:
         seen: set[str] = set()
         for index, raw in enumerate(names):
             name = raw.strip()
-            problem = "a column has no name" if not name else None
-            if name in seen:
-                problem = "this column appears twice"
-            if problem:
+            if not name or name in seen:
+                problem = "this column appears twice" if name else "a column has no name"
                 problems.append(_header_error(index, name, problem))
                 continue
             seen.add(name)
