@@ -393,3 +393,66 @@ class TestNamedLayout:
         assert errors == []
         assert document == {"a": "x", "c": {"k": [1, 2]}, "d": "[not json", "e": "[1] and more"}
         assert layout.column_of("Candidate ID") == "Candidate ID"
+
+
+def csv_text(*rows: dict[str, Any], header: list[str]) -> str:
+    return csv_body(*rows, header=header).decode()
+
+
+class TestCsvDryRun:
+    """A CSV sample dry-run: a header and a record, read as the import would read them."""
+
+    async def dry_run(self, h, owner, **body: Any) -> httpx.Response:
+        tenant, vendor_id = owner
+        return await h.client.post(
+            f"/v1/vendors/{vendor_id}/dry-run", json=body, headers=h.auth(tenant)
+        )
+
+    async def test_a_mapping_vendors_row_is_mapped_by_its_columns(self, h) -> None:
+        owner = await sheet_vendor(h)
+        sample = csv_text(sheet_row(), sheet_row(Logic="oops"), header=SHEET_HEADER)
+
+        response = await self.dry_run(h, owner, csv_sample=sample)
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["ok"] is True  # the first record only
+        assert body["result"]["competencies"] == {"communication": 75, "logic": 100}
+        assert body["result"]["overall_score"] == 85
+        assert body["result"]["candidate"]["email"] == "grace@example.com"
+        assert await h.rows("SELECT id FROM ingest.results WHERE vendor_id = :v", v=owner[1]) == []
+
+    async def test_errors_name_the_column_or_the_header(self, h) -> None:
+        owner = await sheet_vendor(h)
+        bad_cell = csv_text(sheet_row(Communication="lots"), header=SHEET_HEADER)
+        header = [c for c in SHEET_HEADER if c != "Candidate ID"]
+        bad_header = csv_text(sheet_row(), header=header)
+
+        cell = (await self.dry_run(h, owner, csv_sample=bad_cell)).json()
+        head = (await self.dry_run(h, owner, csv_sample=bad_header)).json()
+        empty = (await self.dry_run(h, owner, csv_sample=",".join(SHEET_HEADER))).json()
+
+        assert cell["ok"] is False and [e["field"] for e in cell["errors"]] == ["Communication"]
+        assert head["ok"] is False
+        assert [(e["field"], e["type"]) for e in head["errors"]] == [("Candidate ID", "csv_header")]
+        assert [(e["field"], e["type"]) for e in empty["errors"]] == [("csv_sample", "csv_row")]
+
+    async def test_a_built_in_format_vendor_takes_the_talentflow_v1_columns(
+        self, h, vendor
+    ) -> None:
+        ok = await self.dry_run(h, vendor, csv_sample=csv_text(row(), header=HEADER))
+        bad = await self.dry_run(
+            h, vendor, csv_sample=csv_text(row(candidate_email="ada(at)example"), header=HEADER)
+        )
+
+        assert ok.json()["ok"] is True
+        assert ok.json()["result"]["competencies"] == {"communication": 88, "logic": 74.5}
+        assert [e["field"] for e in bad.json()["errors"]] == ["candidate_email"]
+
+    async def test_one_sample_exactly(self, h, vendor) -> None:
+        both = await self.dry_run(h, vendor, sample={}, csv_sample="a,b\n1,2")
+        neither = await self.dry_run(h, vendor)
+
+        assert both.status_code == neither.status_code == 422
+        assert [e["field"] for e in both.json()["errors"]] == ["csv_sample"]
+        assert [e["field"] for e in neither.json()["errors"]] == ["sample"]

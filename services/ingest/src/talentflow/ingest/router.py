@@ -257,10 +257,13 @@ async def retire_secret(
 # --- dry-runs of vendor formats (nothing stored, nothing published) ---------------------------
 
 DRY_RUN = (
+    "The sample is `sample` (JSON, as a webhook body) or `csv_sample` (a CSV header and a "
+    "record, read as an import reads them: the talentflow.v1 columns, or a mapping vendor's "
+    "own), exactly one of them. "
     "200 either way: `ok: true` with the normalized result (personal fields included: the "
     "caller sent them) and the metrics the tenant's policy withholds, or `ok: false` with "
-    "every field at fault (`field`: its path in the sample; for a mapping expression that is "
-    "not a plain path, `mapping.fields.<target>`)."
+    "every field at fault (`field`: its path in the sample, or the CSV column; for a mapping "
+    "expression that is not a plain path, `mapping.fields.<target>`)."
 )
 
 
@@ -276,7 +279,7 @@ async def dry_run_vendor(
     vendor_id: VendorIdPath, body: VendorDryRunIn, session: SessionDep, principal: HrAdminDep
 ) -> DryRunOut:
     return await format_service.dry_run_vendor(
-        session, tenant_id=principal.tenant_id, vendor_id=vendor_id, sample=body.sample
+        session, tenant_id=principal.tenant_id, vendor_id=vendor_id, request=body
     )
 
 

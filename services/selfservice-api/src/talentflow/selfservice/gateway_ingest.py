@@ -166,7 +166,10 @@ async def retire_vendor_secret(
     summary="Normalize a sample payload with the vendor's format; stores nothing (ingest)",
     response_model=None,
     responses=forwarded("ingest", path_params=True),
-    openapi_extra=json_body("a sample payload as the vendor would send it"),
+    openapi_extra=json_body(
+        "`sample`: a payload as the vendor would send it; or `csv_sample`: a CSV header and a "
+        "row, as in an import file"
+    ),
 )
 async def dry_run_vendor(
     vendor_id: VendorId, request: Request, upstreams: UpstreamsDep
@@ -181,7 +184,7 @@ async def dry_run_vendor(
     summary="Try a declarative field mapping on a sample payload; stores nothing (ingest)",
     response_model=None,
     responses=forwarded("ingest"),
-    openapi_extra=json_body("the mapping and a sample payload"),
+    openapi_extra=json_body("the mapping and a sample payload (`sample` or `csv_sample`)"),
 )
 async def dry_run_mapping(request: Request, upstreams: UpstreamsDep) -> Response:
     return await forward(

@@ -15,9 +15,18 @@ from talentflow.ingest.schemas import CandidateOut, EvidenceOut
 
 
 class VendorDryRunIn(BaseModel):
+    """A sample to map: `sample` (JSON) or `csv_sample` (CSV), exactly one of them."""
+
     model_config = ConfigDict(extra="forbid")
 
-    sample: Any = Field(description="A payload as the vendor would send it (JSON)")
+    sample: Any = Field(default=None, description="A payload as the vendor would send it (JSON)")
+    csv_sample: str | None = Field(
+        default=None,
+        max_length=1_048_576,
+        description="Instead of `sample`: a CSV header line and a record, as in an import "
+        "file. The first record is mapped as an import would map it (the talentflow.v1 "
+        "columns, or for a mapping vendor its own); errors name the column.",
+    )
 
 
 class DryRunIn(VendorDryRunIn):

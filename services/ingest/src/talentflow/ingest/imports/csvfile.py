@@ -23,6 +23,8 @@ In both, an empty cell is an absent value.
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +33,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from talentflow.ingest.formats.base import Adapter
+from talentflow.ingest.formats.compiled import REQUIRED as MAPPING_REQUIRED
+from talentflow.ingest.formats.mapping import MappingAdapter
 from talentflow.ingest.imports.exceptions import InvalidCsvHeader
 from talentflow.ingest.imports.parsing import LineError, LineReader, Row, too_long
 
@@ -180,6 +185,44 @@ class NamedLayout:
 
 
 Layout = V1Layout | NamedLayout
+
+
+def layout_for(adapter: Adapter) -> Callable[[list[str]], Layout]:
+    """How a CSV header is read for a vendor with this adapter: the talentflow.v1 columns, or
+    for a declarative mapping the vendor's own (those its required fields read must be
+    there)."""
+    if not isinstance(adapter, MappingAdapter):
+        return V1Layout
+    required: dict[str, str] = {}
+    for loc in MAPPING_REQUIRED:
+        source = adapter.mapping.scalars[loc]
+        if source is not None and source.path and isinstance(source.path[0], str):
+            required.setdefault(source.path[0], ".".join(loc))
+    return functools.partial(NamedLayout, required=required)
+
+
+def read_sample(
+    text: str, layout: Callable[[list[str]], Layout]
+) -> tuple[Layout, dict[str, Any] | None, list[LineError]]:
+    """A CSV sample (a header and a record, as in an import file) read as an import reads
+    it: its layout, the first record's document (None if there is none to read) and what is
+    wrong with it. InvalidCsvHeader for a header an import would refuse."""
+    try:
+        records = [r for r in csv.reader(io.StringIO(text), strict=True) if any(map(str.strip, r))]
+    except csv.Error:
+        raise InvalidCsvHeader(
+            "the CSV sample is not valid",
+            errors=[_header_error(0, "csv_sample", "the sample is not valid CSV")],
+        ) from None
+    columns = layout(records[0] if records else [])
+    if len(records) < 2:
+        return columns, None, [_whole("the sample has no record after its header")]
+    cells = records[1]
+    if len(cells) != columns.width:
+        message = f"the record has {len(cells)} values; the header has {columns.width} columns"
+        return columns, None, [LineError("", message, "csv_width")]
+    document, errors = columns.document(cells)
+    return columns, document, errors
 
 
 def _json_or_text(cell: str) -> Any:

@@ -7,7 +7,6 @@ import's new checkpoint, in one transaction.
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -24,11 +23,9 @@ from talentflow.common.pagination import Pagination
 from talentflow.ingest import normalize, storage
 from talentflow.ingest import repository as ingest_repository
 from talentflow.ingest.exceptions import VendorNotFound
-from talentflow.ingest.formats.compiled import REQUIRED
-from talentflow.ingest.formats.mapping import MappingAdapter
 from talentflow.ingest.formats.registry import adapter_for, built_in
 from talentflow.ingest.imports import repository
-from talentflow.ingest.imports.csvfile import Layout, NamedLayout, V1Layout
+from talentflow.ingest.imports.csvfile import Layout, layout_for
 from talentflow.ingest.imports.exceptions import ImportBusy, ImportKeyConflict, ImportNotFound
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportLineError, ImportStatus
 from talentflow.ingest.imports.parsing import LineError, Row, decoded, scrubbed
@@ -127,17 +124,8 @@ async def open_import(
 
 
 def csv_layout(target: Target) -> Callable[[list[str]], Layout]:
-    """How the import's CSV header is read: the talentflow.v1 columns, or for a vendor with
-    a declarative mapping its own columns (those its required fields read must be there)."""
-    adapter = adapter_for(target.vendor)
-    if not isinstance(adapter, MappingAdapter):
-        return V1Layout
-    required: dict[str, str] = {}
-    for loc in REQUIRED:
-        source = adapter.mapping.scalars[loc]
-        if source is not None and source.path and isinstance(source.path[0], str):
-            required.setdefault(source.path[0], ".".join(loc))
-    return functools.partial(NamedLayout, required=required)
+    """How the import's CSV header is read (`csvfile.layout_for` the vendor's adapter)."""
+    return layout_for(adapter_for(target.vendor))
 
 
 def normalize_row(
