@@ -13,7 +13,7 @@ from talentflow.common.errors import InvalidInput
 from talentflow.common.openapi import ProblemFieldError
 from talentflow.ingest import normalize, tenants, vendors
 from talentflow.ingest.formats.base import Adapter
-from talentflow.ingest.formats.registry import adapter_for, build_adapter, built_in, config_errors
+from talentflow.ingest.formats.registry import adapter_for, build_adapter, config_errors
 from talentflow.ingest.formats.schemas import (
     DryRunFailed,
     DryRunIn,
@@ -23,7 +23,6 @@ from talentflow.ingest.formats.schemas import (
 )
 from talentflow.ingest.imports import csvfile
 from talentflow.ingest.imports.exceptions import InvalidCsvHeader
-from talentflow.ingest.models import ScoreScale, VendorFormat
 from talentflow.ingest.schemas import CandidateOut, EvidenceOut
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ async def _dry_run(
         if sample is None or problems:
             return _failed(adapter, [_csv_error(p.field, p.message, p.type) for p in problems])
         if not layout.native:
-            adapter = _TALENTFLOW_V1
+            adapter = csvfile.V1_ADAPTER
     try:
         result = normalize.normalize_with(
             adapter, sample, tenant_id=tenant_id, policy=tenant.biometrics_policy
@@ -96,10 +95,6 @@ async def _dry_run(
             errors = [{**e, "field": layout.column_of(str(e.get("field", "")))} for e in errors]
         return _failed(adapter, errors)
     return DryRunSucceeded(result=_out(result), dropped_metrics=result.dropped_metrics)
-
-
-# A CSV sample for a vendor of a built-in format holds the talentflow.v1 columns.
-_TALENTFLOW_V1 = built_in(VendorFormat.TALENTFLOW_V1, ScoreScale.PERCENT)
 
 
 def _csv_error(column: str, message: str, kind: str) -> dict[str, Any]:

@@ -36,8 +36,13 @@ from typing import Any
 from talentflow.ingest.formats.base import Adapter
 from talentflow.ingest.formats.compiled import REQUIRED as MAPPING_REQUIRED
 from talentflow.ingest.formats.mapping import MappingAdapter
+from talentflow.ingest.formats.registry import built_in
 from talentflow.ingest.imports.exceptions import InvalidCsvHeader
 from talentflow.ingest.imports.parsing import LineError, LineReader, Row, too_long
+from talentflow.ingest.models import ScoreScale, VendorFormat
+
+# What maps a record of the talentflow.v1 columns (scores on 0-100), whatever the vendor's format.
+V1_ADAPTER = built_in(VendorFormat.TALENTFLOW_V1, ScoreScale.PERCENT)
 
 
 class Kind(Enum):

@@ -23,9 +23,9 @@ from talentflow.common.pagination import Pagination
 from talentflow.ingest import normalize, storage
 from talentflow.ingest import repository as ingest_repository
 from talentflow.ingest.exceptions import VendorNotFound
-from talentflow.ingest.formats.registry import adapter_for, built_in
+from talentflow.ingest.formats.registry import adapter_for
 from talentflow.ingest.imports import repository
-from talentflow.ingest.imports.csvfile import Layout, layout_for
+from talentflow.ingest.imports.csvfile import V1_ADAPTER, Layout, layout_for
 from talentflow.ingest.imports.exceptions import ImportBusy, ImportKeyConflict, ImportNotFound
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportLineError, ImportStatus
 from talentflow.ingest.imports.parsing import LineError, Row, decoded, scrubbed
@@ -36,14 +36,12 @@ from talentflow.ingest.imports.schemas import (
     ImportPage,
     ImportSummary,
 )
-from talentflow.ingest.models import BiometricsPolicy, ScoreScale, Vendor, VendorFormat
+from talentflow.ingest.models import BiometricsPolicy, Vendor
 
 log = logging.getLogger(__name__)
 
 FIRST_ERRORS = 10
 MAX_ERRORS_PER_ROW = 20
-# CSV columns are talentflow.v1 fields (scores on 0-100) for a vendor of a built-in format.
-TALENTFLOW_V1 = built_in(VendorFormat.TALENTFLOW_V1, ScoreScale.PERCENT)
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ def _normalize(document: dict[str, Any], *, target: Target, v1: bool) -> normali
     the talentflow.v1 columns) a talentflow.v1 document."""
     if v1:
         return normalize.normalize_with(
-            TALENTFLOW_V1, document, tenant_id=target.tenant_id, policy=target.policy
+            V1_ADAPTER, document, tenant_id=target.tenant_id, policy=target.policy
         )
     return normalize.normalize_document(
         document, vendor=target.vendor, tenant_id=target.tenant_id, policy=target.policy
