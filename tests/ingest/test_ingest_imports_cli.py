@@ -217,3 +217,83 @@ class TestDisconnect:
                 break
             await asyncio.sleep(0.05)
         assert rows == [{"status": "interrupted", "lines": 4, "accepted": 4}]
+
+
+class TestDryRun:
+    """`--dry-run`: the file's first row through the vendor's dry-run; nothing stored."""
+
+    async def test_the_first_ndjson_row_is_mapped_and_nothing_is_stored(
+        self, h, url, owner, tmp_path, capsys
+    ) -> None:
+        vendor_id, token, _ = owner
+        first = h.payload()
+        broken = {**h.payload(), "candidate": {"external_id": "x", "email": "no"}}
+        file = write_ndjson(tmp_path / "history.ndjson", [first, broken])
+
+        status = await talentflow(
+            "import",
+            str(file),
+            "--vendor",
+            str(vendor_id),
+            "--url",
+            url,
+            "--token",
+            token,
+            "--dry-run",
+        )
+
+        out, err = capsys.readouterr()
+        assert status == 0
+        assert f"The first row maps to result {first['result_id']}" in out
+        assert "competencies: communication 88, logic 74.5" in out
+        assert "Nothing was stored." in out and "Uploading" not in err
+        assert "Ada" not in out  # no personal field printed
+        assert await h.rows("SELECT id FROM ingest.results WHERE vendor_id = :v", v=vendor_id) == []
+        assert await h.rows("SELECT id FROM ingest.imports WHERE vendor_id = :v", v=vendor_id) == []
+
+    async def test_a_csv_first_row_that_does_not_map_exits_1_naming_the_column(
+        self, url, owner, tmp_path, capsys
+    ) -> None:
+        vendor_id, token, _ = owner
+        file = tmp_path / "sheet.csv"
+        file.write_text(
+            "result_id,job_id,candidate_external_id,interviewed_at,candidate_email\r\n"
+            f'r-1,{uuid.uuid4()},c-1,2026-03-01T10:15:00Z,"ada(at)example"\r\n'
+        )
+
+        status = await talentflow(
+            "import",
+            str(file),
+            "--vendor",
+            str(vendor_id),
+            "--url",
+            url,
+            "--token",
+            token,
+            "--dry-run",
+        )
+
+        out, _ = capsys.readouterr()
+        assert status == 1
+        assert "The first row does not map:" in out
+        assert "  candidate_email: " in out and "ada(at)" not in out
+
+    async def test_a_file_without_a_row_is_an_error(self, url, owner, tmp_path, capsys) -> None:
+        vendor_id, token, _ = owner
+        file = tmp_path / "empty.csv"
+        file.write_text("result_id,job_id\r\n")
+
+        status = await talentflow(
+            "import",
+            str(file),
+            "--vendor",
+            str(vendor_id),
+            "--url",
+            url,
+            "--token",
+            token,
+            "--dry-run",
+        )
+
+        assert status == 2
+        assert "empty.csv has no row after its header" in capsys.readouterr().err

@@ -5,13 +5,20 @@ interruption resumes the import where its last checkpoint is, and running it aft
 prints the summary without sending the file again. Exit status: 0 every row imported (or
 already there), 1 the import completed but some rows failed, 2 it could not run or did not
 finish (run the same command again), 130 interrupted by the user.
+
+`--dry-run` sends only the file's first row (NDJSON: its first line; CSV: the header and the
+first record) to the vendor's dry-run (`POST /v1/vendors/{id}/dry-run`) and prints what it
+maps to, or every field at fault; nothing is stored. Exit status 0 when it maps, 1 when not.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import hashlib
+import io
+import json
 import os
 import sys
 import uuid
@@ -24,6 +31,7 @@ from tqdm import tqdm
 
 DEFAULT_URL = "http://127.0.0.1:8000"  # the gateway (selfservice-api); ingest itself is :8001
 BLOCK = 256 * 1024
+FIRST_ROW_BYTES = 1024 * 1024  # a dry-run reads at most this much of the file
 TIMEOUT = httpx.Timeout(30.0, read=900.0, write=900.0)  # rows are processed as they arrive
 CONTENT_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv"}
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -101,6 +109,66 @@ async def import_file(
         return await _send(request)
 
 
+def first_row(path: Path, fmt: str) -> dict[str, Any]:
+    """The dry-run body of the file's first row: {"sample": the first NDJSON document} or
+    {"csv_sample": the CSV header and first record}. ImportFailed if there is none."""
+    with path.open("rb") as file:
+        text = file.read(FIRST_ROW_BYTES).decode("utf-8-sig", errors="replace")
+    if fmt == "ndjson":
+        line = next((line for line in text.splitlines() if line.strip()), None)
+        if line is None:
+            raise ImportFailed(f"{path.name} has no row")
+        try:
+            return {"sample": json.loads(line)}
+        except ValueError:
+            raise ImportFailed(f"the first line of {path.name} is not JSON") from None
+    records: list[list[str]] = []
+    try:
+        for record in csv.reader(io.StringIO(text), strict=True):
+            if any(cell.strip() for cell in record):
+                records.append(record)
+            if len(records) == 2:
+                break
+    except csv.Error:
+        raise ImportFailed(f"the start of {path.name} is not valid CSV") from None
+    if len(records) < 2:
+        raise ImportFailed(f"{path.name} has no row after its header")
+    out = io.StringIO()
+    csv.writer(out).writerows(records)
+    return {"csv_sample": out.getvalue()}
+
+
+async def dry_run_file(
+    client: httpx.AsyncClient, path: Path, *, vendor_id: str, fmt: str = "auto"
+) -> dict[str, Any]:
+    """The vendor's dry-run of the file's first row: {"ok": true, "result"} or {"ok": false,
+    "errors"}."""
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    body = await asyncio.to_thread(first_row, path, fmt)
+    return await _send(client.post(f"/v1/vendors/{vendor_id}/dry-run", json=body))
+
+
+def print_dry_run(outcome: dict[str, Any], out: TextIO) -> None:
+    """What the first row maps to (no personal fields), or every field at fault."""
+    if not outcome["ok"]:
+        print("The first row does not map:", file=out)
+        for error in outcome["errors"]:
+            print(f"  {error['field'] or 'the row'}: {error['message']}", file=out)
+        return
+    result = outcome["result"]
+    print(f"The first row maps to result {result['vendor_result_id']}:", file=out)
+    print(f"  overall score: {result['overall_score']}", file=out)
+    for section in ("competencies", "counts"):
+        values = ", ".join(f"{k} {v:g}" for k, v in sorted(result[section].items()))
+        print(f"  {section}: {values or '-'}", file=out)
+    print(f"  evidence quotes: {len(result['evidence'])}", file=out)
+    if outcome["dropped_metrics"]:
+        print(
+            f"  withheld by the tenant's policy: {', '.join(outcome['dropped_metrics'])}", file=out
+        )
+    print("Nothing was stored.", file=out)
+
+
 async def _blocks(path: Path, bar: tqdm[Any]) -> AsyncIterator[bytes]:
     with path.open("rb") as file:
         while block := file.read(BLOCK):
@@ -168,6 +236,11 @@ def parser() -> argparse.ArgumentParser:
         help="an hr_admin bearer token (default $TALENTFLOW_TOKEN)",
     )
     cmd.add_argument("--format", choices=("auto", "ndjson", "csv"), default="auto")
+    cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="map only the first row with the vendor's settings and print it; store nothing",
+    )
     return root
 
 
@@ -180,6 +253,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.file.is_file():
         print(f"talentflow: no such file: {args.file}", file=sys.stderr)
         return EXIT_FAILED
+    if args.dry_run:
+        try:
+            outcome = asyncio.run(_dry_run(args))
+        except ImportFailed as exc:
+            print(f"talentflow: the dry-run did not run: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print_dry_run(outcome, sys.stdout)
+        return EXIT_OK if outcome["ok"] else EXIT_ROWS_FAILED
     try:
         summary = asyncio.run(_run(args))
     except ImportFailed as exc:
@@ -198,6 +279,12 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {args.token}"}
     async with httpx.AsyncClient(base_url=args.url, headers=headers, timeout=TIMEOUT) as client:
         return await import_file(client, args.file, vendor_id=str(args.vendor), fmt=args.format)
+
+
+async def _dry_run(args: argparse.Namespace) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {args.token}"}
+    async with httpx.AsyncClient(base_url=args.url, headers=headers, timeout=TIMEOUT) as client:
+        return await dry_run_file(client, args.file, vendor_id=str(args.vendor), fmt=args.format)
 
 
 if __name__ == "__main__":
