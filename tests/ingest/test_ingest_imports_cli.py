@@ -222,25 +222,20 @@ class TestDisconnect:
 class TestDryRun:
     """`--dry-run`: the file's first row through the vendor's dry-run; nothing stored."""
 
+    async def dry_run(self, file: Path, url: str, owner: tuple[uuid.UUID, str, str]) -> int:
+        vendor_id, token, _ = owner
+        args = ("--vendor", str(vendor_id), "--url", url, "--token", token, "--dry-run")
+        return await talentflow("import", str(file), *args)
+
     async def test_the_first_ndjson_row_is_mapped_and_nothing_is_stored(
         self, h, url, owner, tmp_path, capsys
     ) -> None:
-        vendor_id, token, _ = owner
+        vendor_id = owner[0]
         first = h.payload()
         broken = {**h.payload(), "candidate": {"external_id": "x", "email": "no"}}
         file = write_ndjson(tmp_path / "history.ndjson", [first, broken])
 
-        status = await talentflow(
-            "import",
-            str(file),
-            "--vendor",
-            str(vendor_id),
-            "--url",
-            url,
-            "--token",
-            token,
-            "--dry-run",
-        )
+        status = await self.dry_run(file, url, owner)
 
         out, err = capsys.readouterr()
         assert status == 0
@@ -254,24 +249,13 @@ class TestDryRun:
     async def test_a_csv_first_row_that_does_not_map_exits_1_naming_the_column(
         self, url, owner, tmp_path, capsys
     ) -> None:
-        vendor_id, token, _ = owner
         file = tmp_path / "sheet.csv"
         file.write_text(
             "result_id,job_id,candidate_external_id,interviewed_at,candidate_email\r\n"
             f'r-1,{uuid.uuid4()},c-1,2026-03-01T10:15:00Z,"ada(at)example"\r\n'
         )
 
-        status = await talentflow(
-            "import",
-            str(file),
-            "--vendor",
-            str(vendor_id),
-            "--url",
-            url,
-            "--token",
-            token,
-            "--dry-run",
-        )
+        status = await self.dry_run(file, url, owner)
 
         out, _ = capsys.readouterr()
         assert status == 1
@@ -279,21 +263,10 @@ class TestDryRun:
         assert "  candidate_email: " in out and "ada(at)" not in out
 
     async def test_a_file_without_a_row_is_an_error(self, url, owner, tmp_path, capsys) -> None:
-        vendor_id, token, _ = owner
         file = tmp_path / "empty.csv"
         file.write_text("result_id,job_id\r\n")
 
-        status = await talentflow(
-            "import",
-            str(file),
-            "--vendor",
-            str(vendor_id),
-            "--url",
-            url,
-            "--token",
-            token,
-            "--dry-run",
-        )
+        status = await self.dry_run(file, url, owner)
 
         assert status == 2
         assert "empty.csv has no row after its header" in capsys.readouterr().err

@@ -21,8 +21,9 @@ from starlette.requests import ClientDisconnect
 
 from talentflow.common.db import transaction
 from talentflow.common.runtime import ServiceRuntime
+from talentflow.ingest.formats.registry import adapter_for
 from talentflow.ingest.imports import service
-from talentflow.ingest.imports.csvfile import Layout, csv_rows, read_header
+from talentflow.ingest.imports.csvfile import Layout, csv_rows, layout_for, read_header
 from talentflow.ingest.imports.exceptions import ImportInterrupted, ImportKeyConflict
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportStatus
 from talentflow.ingest.imports.parsing import LineReader, Row, ndjson_rows
@@ -65,7 +66,7 @@ async def run_import(
     try:
         # A bad header is refused before anything is stored.
         layout = (
-            await read_header(lines, service.csv_layout(target))
+            await read_header(lines, layout_for(adapter_for(target.vendor)))
             if fmt is ImportFormat.CSV
             else None
         )

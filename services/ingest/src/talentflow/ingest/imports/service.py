@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +22,8 @@ from talentflow.common.pagination import Pagination
 from talentflow.ingest import normalize, storage
 from talentflow.ingest import repository as ingest_repository
 from talentflow.ingest.exceptions import VendorNotFound
-from talentflow.ingest.formats.registry import adapter_for
 from talentflow.ingest.imports import repository
-from talentflow.ingest.imports.csvfile import V1_ADAPTER, Layout, layout_for
+from talentflow.ingest.imports.csvfile import V1_ADAPTER, Layout
 from talentflow.ingest.imports.exceptions import ImportBusy, ImportKeyConflict, ImportNotFound
 from talentflow.ingest.imports.models import Import, ImportFormat, ImportLineError, ImportStatus
 from talentflow.ingest.imports.parsing import LineError, Row, decoded, scrubbed
@@ -119,11 +117,6 @@ async def open_import(
     if row.status != ImportStatus.COMPLETED:
         await repository.update_import(session, row.id, status=ImportStatus.RUNNING.value)
     return row, False
-
-
-def csv_layout(target: Target) -> Callable[[list[str]], Layout]:
-    """How the import's CSV header is read (`csvfile.layout_for` the vendor's adapter)."""
-    return layout_for(adapter_for(target.vendor))
 
 
 def normalize_row(
