@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import uuid
+import zlib
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -402,6 +403,28 @@ class TestDeflate:
         old = crypto._seal_with(keys.aead(subject), self.EVIDENCE.encode(), aad)
         assert old[0] == 1
         assert await cipher.decrypt_text(session, subject, old) == self.EVIDENCE
+
+    async def test_deflated_plaintext_is_a_standard_zlib_stream(
+        self, session: AsyncSession, cipher: FieldCipher
+    ) -> None:
+        """Version 2 tokens hold a zlib stream (RFC 1950), whoever made it: the standard
+        library's zlib reads what is written now (ISA-L), and tokens deflated by zlib itself,
+        as they were written before, still decrypt."""
+        subject = uuid.uuid4()
+        keys = await cipher.data_keys(session, {subject})
+        aead = keys.aead(subject)
+        aad = b"\x02talentflow/field/v1:" + subject.bytes
+
+        token = keys.encrypt(subject, self.EVIDENCE)
+        assert token[0] == 2
+        deflated = aead.decrypt(token[1:13], token[13:], aad)
+        assert zlib.decompress(deflated) == self.EVIDENCE.encode()
+
+        nonce = os.urandom(12)
+        for level in (1, 6, 9):
+            packed = zlib.compress(self.EVIDENCE.encode(), level)
+            old = b"\x02" + nonce + aead.encrypt(nonce, packed, aad)
+            assert await cipher.decrypt_text(session, subject, old) == self.EVIDENCE
 
     async def test_version_byte_is_authenticated(
         self, session: AsyncSession, cipher: FieldCipher

@@ -8,9 +8,11 @@ one row (`FieldCipher.shred`): every copy of their data, backups included, becom
 
 Token layout (fields and sealed secrets alike): one version byte, the 12-byte nonce, then the
 GCM ciphertext with its 16-byte tag. Version 1: the plaintext as given. Version 2 (personal
-fields of 512 bytes or more, when it makes them smaller): the plaintext deflated (zlib, level
-1) before encryption; results' raw payloads, evidence and events shrink to about a third,
-which is the largest part of what ingest writes to PostgreSQL. Only the stored size can tell
+fields of 512 bytes or more, when it makes them smaller): the plaintext deflated before
+encryption, as a zlib stream (RFC 1950) made by ISA-L at its level 1, which compresses as far
+as zlib's level 1 in about half the time; any zlib reads it, and it reads any zlib stream.
+Results' raw payloads, evidence and events shrink to about a third, which is the largest part
+of what ingest writes to PostgreSQL. Only the stored size can tell
 how well a field compressed, and no one who could choose part of a field's content sees the
 stored tokens. A field token's associated data is the version byte, b"talentflow/field/v1:"
 and the 16 bytes of the subject id, so the version is authenticated too. Wrapping keys and
@@ -30,16 +32,16 @@ import os
 import secrets
 import time
 import uuid
-import zlib
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from isal import isal_zlib
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +54,9 @@ TAG_BYTES = 16
 VERSION = b"\x01"  # the plaintext as given
 VERSION_DEFLATED = b"\x02"  # the plaintext deflated before encryption (personal fields)
 DEFLATE_MIN_BYTES = 512  # shorter fields gain too little to be worth the time
+DEFLATE_LEVEL = 1  # ISA-L's levels are 0 - 3; 0 is faster still but its output ~25% larger
+# isal's stub declares its error as an instance of Exception; it is the class.
+_InflateError = cast(type[Exception], isal_zlib.error)
 _HEADER_BYTES = len(VERSION) + NONCE_BYTES
 _WRAP_LABEL = b"talentflow/subject-key-wrap/v1"
 _SEAL_LABEL = b"talentflow/seal/v1"
@@ -124,7 +129,7 @@ def _seal_with(aead: AESGCM, plaintext: bytes, aad: bytes, *, deflate: bool = Fa
     """A token of `plaintext`; `deflate`: compressed first when that makes it smaller."""
     version = VERSION
     if deflate and len(plaintext) >= DEFLATE_MIN_BYTES:
-        packed = zlib.compress(plaintext, 1)
+        packed = isal_zlib.compress(plaintext, DEFLATE_LEVEL)
         if len(packed) < len(plaintext):
             version, plaintext = VERSION_DEFLATED, packed
     nonce = os.urandom(NONCE_BYTES)
@@ -140,8 +145,8 @@ def _open_with(aead: AESGCM, token: bytes, aad: bytes) -> bytes:
     plaintext = aead.decrypt(nonce, token[_HEADER_BYTES:], version + aad)
     if version == VERSION_DEFLATED:
         try:
-            return zlib.decompress(plaintext)
-        except zlib.error:  # authenticated, so only a token made wrongly gets here
+            return isal_zlib.decompress(plaintext)
+        except _InflateError:  # authenticated, so only a token made wrongly gets here
             raise DecryptionError("the token's deflated plaintext is corrupt") from None
     return plaintext
 
