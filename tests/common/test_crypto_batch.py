@@ -12,7 +12,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from talentflow.common.crypto import FieldCipher, generate_master_key, load_master_key
+from talentflow.common.crypto import (
+    FieldCipher,
+    SubjectErased,
+    generate_master_key,
+    load_master_key,
+)
 from talentflow.common.db import driver_connection, driver_errors
 from talentflow.common.events import CandidateContact, Envelope, InterviewResultReceived
 from talentflow.common.outbox import enqueue_many
@@ -183,6 +188,24 @@ class TestDecryptMany:
         for reader in (cipher, FieldCipher(master_key, tables.subject_keys)):  # cached, fresh
             clear = await reader.decrypt_many(session, [(subject, old), (subject, new)])
             assert clear == [None, b"after"]
+
+    async def test_a_key_shredded_by_another_process_opens_nothing_though_cached_here(
+        self, session: AsyncSession, cipher: FieldCipher, master_key: bytes, tables: PlatformTables
+    ) -> None:
+        """The relay's reader has the key in its cache (it just used it); another process
+        erases the person. The next batch reads the keys as stored: nothing of theirs opens,
+        and the cache forgets them. A single `decrypt` would still be served from the cache."""
+        erased, kept = uuid.uuid4(), uuid.uuid4()
+        relay = FieldCipher(master_key, tables.subject_keys)
+        tokens = await relay.encrypt_many(session, [(erased, "gone"), (kept, "kept")])
+        pairs = [(erased, tokens[0]), (kept, tokens[1])]
+        assert await relay.decrypt_many(session, pairs) == [b"gone", b"kept"]
+
+        await FieldCipher(master_key, tables.subject_keys).shred(session, erased)
+
+        assert await relay.decrypt_many(session, pairs) == [None, b"kept"]
+        with pytest.raises(SubjectErased):
+            await relay.decrypt(session, erased, tokens[0])  # the cache forgot the key
 
     async def test_the_wrong_master_key_still_raises(
         self, session: AsyncSession, cipher: FieldCipher, tables: PlatformTables

@@ -159,6 +159,45 @@ class TestOutboxRelay:
             )
         assert reason == "subject erased"
 
+    async def test_erasure_in_another_process_stops_a_relay_that_has_the_key_cached(
+        self, sessionmaker, producer, prefix, kafka_bootstrap
+    ) -> None:
+        """The relay runs in its own process with its own key cache: it has just published
+        one event of the person, so their key is cached there. The erasure is committed by
+        another process (the privacy consumer); the relay's next batch discards their second
+        event instead of publishing it from the cache."""
+        await ensure_topics(kafka_bootstrap, [prefix + INTERVIEW_RESULTS], partitions=1)
+        master_key = load_master_key(generate_master_key())
+        relay_cipher = FieldCipher(master_key, TABLES.subject_keys)
+        service_cipher = FieldCipher(master_key, TABLES.subject_keys)
+        person = uuid.uuid4()
+        first = Envelope(event=result_event(person), source="/t")
+        second = Envelope(event=result_event(person), source="/t")
+        relay = OutboxRelay(
+            sessionmaker, TABLES.outbox, producer, cipher=relay_cipher, topic_prefix=prefix
+        )
+        async with transaction(sessionmaker) as session:
+            await enqueue(session, TABLES.outbox, first, cipher=service_cipher)
+        assert await relay.publish_batch() == 1
+
+        async with transaction(sessionmaker) as session:
+            await enqueue(session, TABLES.outbox, second, cipher=service_cipher)
+        async with transaction(sessionmaker) as session:
+            assert await service_cipher.shred(session, person)
+        while await relay.publish_batch():
+            pass
+
+        async with sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(TABLES.outbox.c.event_id, TABLES.outbox.c.discarded_reason).where(
+                        TABLES.outbox.c.subject_id == person
+                    )
+                )
+            ).all()
+        reasons = {str(event_id): reason for event_id, reason in rows}
+        assert reasons == {first.id: None, second.id: "subject erased"}
+
     async def test_replay_marks_a_time_range_pending_again(
         self, sessionmaker, producer, prefix, kafka_bootstrap
     ) -> None:

@@ -141,6 +141,27 @@ class TestErasedCandidate:
         assert response.json()["title"] == "Personal data erased"
         assert "Ada" not in response.text
 
+    async def test_an_app_with_the_key_cached_answers_410_once_another_process_erased_it(
+        self, h
+    ) -> None:
+        """This app stored the result and read it, so the candidate's key is in its cache;
+        the key is then deleted by another process (another replica's privacy consumer).
+        The next read answers 410, not the data from the cached key."""
+        tenant = await h.tenant("US", "allow")
+        vendor_id, secret = await h.vendor(tenant)
+        result_id = (await h.deliver(vendor_id, secret, h.payload())).json()["result_id"]
+        (row,) = await h.rows(
+            "SELECT candidate_id FROM ingest.results WHERE id = :id", id=result_id
+        )
+        headers = h.auth(tenant, Role.HR)
+        assert (await h.client.get(f"/v1/results/{result_id}", headers=headers)).status_code == 200
+
+        await self.erase(h, row["candidate_id"])
+        response = await h.client.get(f"/v1/results/{result_id}", headers=headers)
+
+        assert response.status_code == 410
+        assert "Ada" not in response.text
+
     async def test_an_erased_candidate_who_comes_back_reads_only_the_new_result(self, h) -> None:
         """Erased, then a new result for the same candidate: they get a new data key, and the
         old result's fields, sealed with the erased key, stay unreadable (410, not a 500)."""

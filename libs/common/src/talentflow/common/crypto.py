@@ -212,8 +212,10 @@ class FieldCipher:
 
     Unwrapped keys are kept in a bounded LRU for `cache_ttl` seconds. `decrypt` trusts the
     cache, so a key shredded by another process may still decrypt here until its entry ages
-    out; `encrypt` always checks the key row in the database, so a key whose creating
-    transaction rolled back, or that another process shredded, is never used for new data.
+    out, unless the reader calls `require_key` first (ingest's result read does);
+    `decrypt_many` (the outbox relay's) and `encrypt` always check the key rows in the
+    database, so a key that another process shredded is never used to publish data or to seal
+    new data, nor a key whose creating transaction rolled back.
     """
 
     def __init__(
@@ -332,44 +334,37 @@ class FieldCipher:
         subject got a new key afterwards; keys change in no other way), or it is damaged.
         A batch reader (the outbox relay) must not stop on one such token, as `decrypt` would.
 
-        Keys missing from the cache are read in one statement. A key that cannot be unwrapped
-        (the wrong master key) raises DecryptionError.
+        The subjects' keys are read as stored now, in one statement for the batch, whatever
+        the cache holds: once a key's shredding has committed, in any process, it opens
+        nothing here (the relay publishes nothing more of that person). The cache only saves
+        unwrapping. A key that cannot be unwrapped (the wrong master key) raises
+        DecryptionError.
         """
-        aeads: dict[uuid.UUID, AESGCM] = {}
-        for subject in {subject for subject, _ in items}:
-            cached = self._cache_get(subject)
-            if cached is not None:
-                aeads[subject] = cached.aead
-        missing = {subject for subject, _ in items} - aeads.keys()
-        if missing:
-            for subject, wrapped in (await self._select_many(session, missing)).items():
-                aeads[subject] = self._aead_for(subject, wrapped)
+        subjects = {subject for subject, _ in items}
+        stored = await self._select_many(session, subjects) if subjects else {}
+        for erased in subjects - stored.keys():
+            self._cache.pop(erased, None)
+        aeads = {subject: self._aead_for(subject, wrapped) for subject, wrapped in stored.items()}
         out: list[bytes | None] = []
         for subject, token in items:
             aead = aeads.get(subject)
-            if aead is None:
-                out.append(None)
-                continue
             try:
-                out.append(_open_with(aead, token, _FIELD_AAD + subject.bytes))
+                out.append(
+                    None if aead is None else _open_with(aead, token, _FIELD_AAD + subject.bytes)
+                )
             except InvalidTag:
-                out.append(await self._open_with_stored_key(session, subject, token))
+                out.append(None)
         return out
 
-    async def _open_with_stored_key(
-        self, session: AsyncSession, subject_id: uuid.UUID, token: bytes
-    ) -> bytes | None:
-        """`token` opened with the subject's key as stored now (the cached one may be stale);
-        None if they have none, or if it was sealed with an erased key of theirs."""
-        self._cache.pop(subject_id, None)
+    async def require_key(self, session: AsyncSession, subject_id: uuid.UUID) -> None:
+        """Read the subject's key as stored now into the cache, for a read that must not be
+        served from a key another process has shredded (one statement); SubjectErased if
+        they have none. The `decrypt`s that follow use it."""
         wrapped = await self._select_wrapped(session, subject_id)
         if wrapped is None:
-            return None
-        aead = self._aead_for(subject_id, wrapped)
-        try:
-            return _open_with(aead, token, _FIELD_AAD + subject_id.bytes)
-        except InvalidTag:
-            return None
+            self._cache.pop(subject_id, None)
+            raise SubjectErased(subject_id)
+        self._aead_for(subject_id, wrapped)
 
     async def decrypt(self, session: AsyncSession, subject_id: uuid.UUID, token: bytes) -> bytes:
         """Decrypt the subject's token; SubjectErased once their key is gone, KeyErased (a

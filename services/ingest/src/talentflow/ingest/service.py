@@ -119,6 +119,7 @@ async def read_result(
         raise ResultNotFound()  # never tell a stranger that the result exists
     subject = row.candidate_id
     try:
+        await cipher.require_key(session, subject)  # erased by any process: 410 at once
         contact = await cipher.decrypt_json(session, subject, row.contact_enc)
         evidence = await cipher.decrypt_json(session, subject, row.evidence_enc)
         show_biometrics = own or row.biometrics_policy == BiometricsPolicy.ALLOW
