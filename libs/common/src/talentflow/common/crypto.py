@@ -12,12 +12,12 @@ fields of 512 bytes or more, when it makes them smaller): the plaintext deflated
 encryption, as a zlib stream (RFC 1950) made by ISA-L at its level 1, which compresses as far
 as zlib's level 1 in about half the time; any zlib reads it, and it reads any zlib stream.
 Results' raw payloads, evidence and events shrink to about a third, which is the largest part
-of what ingest writes to PostgreSQL. Only the stored size can tell
-how well a field compressed, and no one who could choose part of a field's content sees the
-stored tokens. A field token's associated data is the version byte, b"talentflow/field/v1:"
-and the 16 bytes of the subject id, so the version is authenticated too. Wrapping keys and
-sealing keys are derived from the master key with HKDF under distinct labels, so a sealed
-secret can never pass for a wrapped key or the other way round.
+of what ingest writes to PostgreSQL. Only the stored size can tell how well a field
+compressed, and no one who could choose part of a field's content sees the stored tokens. A
+field token's associated data is the version byte, b"talentflow/field/v1:" and the 16 bytes
+of the subject id, so the version is authenticated too. Wrapping keys and sealing keys are
+derived from the master key with HKDF under distinct labels, so a sealed secret can never
+pass for a wrapped key or the other way round.
 
 `seal`/`unseal` protect secrets that belong to no person (vendor signing secrets, API tokens)
 with the master key alone, bound to a caller-chosen context.
