@@ -294,6 +294,51 @@ class TestResultWriter:
         assert all(isinstance(o, Unavailable) and o.status_code == 503 for o in outcomes)
         assert await d.stored() == 0
 
+    async def test_a_bug_after_a_commit_fails_that_batch_and_the_slot_keeps_serving(
+        self, d: Deliveries
+    ) -> None:
+        """Each slot is one task for the writer's life: an unexpected error in a batch must
+        answer that batch's requests (here: the hook run after each commit raises once), not
+        leave them waiting or take the slot down with it."""
+        calls = 0
+
+        def after_commit() -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("a bug in the hook")
+
+        writer = ResultWriter(
+            d.db, cipher=d.cipher, max_wait_s=0, concurrency=1, after_commit=after_commit
+        )
+        writer.start()
+        state = await d.state()
+        try:
+            with pytest.raises(RuntimeError, match="a bug in the hook"):
+                await asyncio.wait_for(writer.write(d.item(), vendor_state=state), 10)
+            second = await asyncio.wait_for(writer.write(d.item(), vendor_state=state), 10)
+        finally:
+            await writer.stop()
+
+        assert second.status == "accepted"
+        assert await d.stored() == 2
+
+    async def test_stop_stores_what_was_handed_in_and_then_refuses(self, d: Deliveries) -> None:
+        writer = ResultWriter(d.db, cipher=d.cipher, max_wait_s=0.5, concurrency=2)
+        writer.start()
+        state = await d.state()
+        pending = [
+            asyncio.ensure_future(writer.write(d.item(), vendor_state=state)) for _ in range(5)
+        ]
+        await asyncio.sleep(0)  # handed in; the linger (0.5 s) has begun
+
+        await asyncio.wait_for(writer.stop(), 10)
+
+        assert all(p.done() and p.result().status == "accepted" for p in pending)
+        assert await d.stored() == 5
+        with pytest.raises(Unavailable):
+            await writer.write(d.item(), vendor_state=state)
+
     async def test_an_unreachable_database_answers_503(self, d: Deliveries) -> None:
         engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/nowhere", pool_size=1)
         writer = d.writer(engine)

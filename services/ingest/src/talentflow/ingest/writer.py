@@ -14,9 +14,11 @@ outcome.
   secret ids) the delivery was checked against: one checked against an older state fails
   with `VendorChanged`, so its request can check it again (a retired secret or a disabled
   vendor never gets a 2xx).
-- Each of the `concurrency` batches in flight has a connection of its own, kept from batch
-  to batch: no pool checkout per batch. A connection found closed before a batch is replaced
-  first; one that fails during a batch is dropped, and the next batch on that slot opens a new
+- Each of the `concurrency` slots is a task with a connection of its own, kept from batch
+  to batch: no pool checkout and no new task per batch. A free slot gathers the next batch
+  (one slot at a time) and stores it itself, so its statement goes out in the same turn of
+  the event loop as the linger ends. A connection found closed before a batch is replaced
+  first; one that fails during a batch is dropped, and the slot's next batch opens a new
   one.
 - The database unavailable: every request not yet stored gets `Unavailable` (503, retry),
   and nothing of theirs is stored.
@@ -99,34 +101,28 @@ class ResultWriter:
         self._cipher = cipher
         self._max_items = max_items
         self._max_wait_s = max_wait_s
-        self._slots: asyncio.Queue[_Slot] = asyncio.Queue()
-        for _ in range(concurrency):
-            self._slots.put_nowait(_Slot())
+        self._concurrency = concurrency
         self._after_commit = after_commit
         self._queue: deque[_Pending] = deque()
         self._arrived = asyncio.Event()
         self._full = asyncio.Event()
-        self._batches: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.Task[None] | None = None
+        self._gate = asyncio.Lock()  # one free slot gathers the next batch at a time
+        self._slot_tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self.stats: Counter[str] = Counter()
 
     def start(self) -> None:
-        self._loop = asyncio.create_task(self._gather_forever(), name="ingest-result-writer")
+        self._slot_tasks = [
+            asyncio.create_task(self._serve(_Slot()), name=f"ingest-result-writer-{n}")
+            for n in range(self._concurrency)
+        ]
 
     async def stop(self) -> None:
         """Store what was handed in, then stop."""
         self._closed = True
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-        while self._queue:
-            await self._dispatch()
-        if self._batches:
-            await asyncio.gather(*self._batches, return_exceptions=True)
-        while not self._slots.empty():
-            await self._disconnect(self._slots.get_nowait())
+        self._arrived.set()  # a slot waiting for deliveries sees there will be none
+        self._full.set()  # one lingering stores what it has at once
+        await asyncio.gather(*self._slot_tasks, return_exceptions=True)
 
     async def write(
         self, item: storage.Incoming, *, vendor_state: repository.VendorState
@@ -141,35 +137,39 @@ class ResultWriter:
             self._full.set()
         return await future
 
-    async def _gather_forever(self) -> None:
-        while True:
-            while not self._queue:
-                self._arrived.clear()
-                await self._arrived.wait()
-            await self._dispatch()
-
-    async def _dispatch(self) -> None:
-        """Wait for a free slot, linger briefly if few are waiting, start a batch."""
-        slot = await self._slots.get()
+    async def _serve(self, slot: _Slot) -> None:
+        """One batch in flight at a time on `slot`: gather it (while no other free slot
+        does), then store it in this same task, so the statement goes out as soon as the
+        linger ends. Until stopped and nothing is left to store."""
         try:
-            if len(self._queue) < self._max_items and self._max_wait_s > 0 and not self._closed:
-                self._full.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._max_wait_s):
-                        await self._full.wait()
-            batch = [self._queue.popleft() for _ in range(min(self._max_items, len(self._queue)))]
-        except BaseException:
-            self._slots.put_nowait(slot)
-            raise
-        task = asyncio.create_task(self._run_batch(batch, slot))
-        self._batches.add(task)
-        task.add_done_callback(self._batches.discard)
-
-    async def _run_batch(self, batch: list[_Pending], slot: _Slot) -> None:
-        try:
-            await self._commit(batch, slot)
+            while True:
+                async with self._gate:
+                    batch = await self._gather()
+                if not batch:
+                    return
+                try:
+                    await self._commit(batch, slot)
+                except Exception as exc:  # a bug: fail this batch, keep the slot serving
+                    log.exception("storing a batch failed", extra={"error": type(exc).__name__})
+                    for p in batch:
+                        _fail(p, exc)
         finally:
-            self._slots.put_nowait(slot)
+            await self._disconnect(slot)
+
+    async def _gather(self) -> list[_Pending]:
+        """The next batch: wait for a delivery, linger briefly if few are waiting, take up to
+        `max_items`. Empty once stopped with nothing left."""
+        while not self._queue:
+            if self._closed:
+                return []
+            self._arrived.clear()
+            await self._arrived.wait()
+        if len(self._queue) < self._max_items and self._max_wait_s > 0 and not self._closed:
+            self._full.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._max_wait_s):
+                    await self._full.wait()
+        return [self._queue.popleft() for _ in range(min(self._max_items, len(self._queue)))]
 
     async def _commit(self, batch: Sequence[_Pending], slot: _Slot) -> None:
         """Store `batch` and answer each of its requests: the new results in one statement,
