@@ -641,3 +641,32 @@ class TestOneStatementStore:
                 id=stored.result_id,  # type: ignore[union-attr]
             )
             assert b"Grace Hopper" in await d.h.decrypt(subject, row["contact_enc"])
+
+    async def test_two_new_results_of_one_new_candidate_in_a_batch_share_one_key(
+        self, d: Deliveries
+    ) -> None:
+        """The batch offers one fresh key for a candidate the process does not know yet, and
+        its one statement stores both results with it."""
+        state = await d.state()
+        first = d.item()
+        subject = first.result.candidate_id
+        second = d.item(candidate_id=subject)
+        writer = d.writer()
+
+        outcomes = await self.write_all(writer, [first, second], state)
+
+        assert [o.status for o in outcomes] == ["accepted", "accepted"]  # type: ignore[union-attr]
+        assert writer.stats["one_statement"] == 2
+        assert writer.stats["batches"] == 1
+        keys = await d.h.rows(
+            "SELECT count(*) AS n FROM ingest.subject_keys WHERE subject_id = :s", s=subject
+        )
+        assert keys == [{"n": 1}]
+        for stored in outcomes:
+            (row,) = await d.h.rows(
+                "SELECT contact_enc, evidence_enc FROM ingest.results WHERE id = :id",
+                id=stored.result_id,  # type: ignore[union-attr]
+            )
+            assert b"Grace Hopper" in await d.h.decrypt(subject, row["contact_enc"])
+            assert await d.h.decrypt(subject, row["evidence_enc"])
+            assert len(await self.events_of(d, stored.result_id)) == 1  # type: ignore[union-attr]
