@@ -15,8 +15,8 @@ delivery of its own candidate).
 1. Maximum rate of each server: closed loop, 256 connections: four of ingest's webhook
    batches (64 each), so that one batch is stored while the next is parsed.
 2. Each server at 70% of its own maximum: open loop (latency counted from the scheduled send
-   time, so a stalled server cannot hide its queue), p50 and p99; ingest's RSS (psutil) and
-   the outbox backlog sampled throughout.
+   time, so a stalled server cannot hide its queue), p50 and p99; ingest's RSS (psutil), the
+   outbox backlog and the machine's dirty page cache (Linux) sampled throughout.
 3. After the load: how long the relay takes to publish what is left.
 
 `--relay-inside`: the outbox relay inside the HTTP worker instead (the default of
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import re
 import sys
 import threading
@@ -61,9 +62,26 @@ PENDING = text(
 )
 
 
+def dirty_mb() -> float | None:
+    """The machine's page cache waiting to be written to disk, MB (Linux; else None).
+
+    PostgreSQL's new pages reach the kernel's page cache unsynced; the kernel writes them back
+    ~30 s later (`vm.dirty_expire_centisecs`), in bursts that share the disk with the WAL's
+    flushes. A burst of ~100 MB or more held every commit here for 80 - 200 ms
+    (bench/README.md), so the table shows how much was pending during each phase."""
+    try:
+        with open("/proc/vmstat") as vmstat:
+            for line in vmstat:
+                if line.startswith("nr_dirty "):
+                    return int(line.split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        pass
+    return None
+
+
 class Sampler:
-    """Samples processes' RSS and the outbox backlog every `every` seconds (a thread), and
-    their CPU time over the block."""
+    """Samples processes' RSS, the outbox backlog and the machine's dirty page cache every
+    `every` seconds (a thread), and the processes' CPU time over the block."""
 
     def __init__(self, pids: list[int], database_url: str, every: float = 0.25) -> None:
         self.processes = [psutil.Process(pid) for pid in pids]
@@ -71,6 +89,7 @@ class Sampler:
         self.every = every
         self.rss: list[int] = []  # the largest process's, each sample
         self.backlog: list[int] = []
+        self.dirty_mb: list[float] = []
         self.cpu_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
@@ -93,6 +112,8 @@ class Sampler:
         try:
             while not self._stop.is_set():
                 self.rss.append(max(p.memory_info().rss for p in self.processes))
+                if (dirty := dirty_mb()) is not None:
+                    self.dirty_mb.append(dirty)
                 async with engine.connect() as conn:
                     self.backlog.append(int((await conn.execute(PENDING)).scalar_one()))
                 await asyncio.sleep(self.every)
@@ -272,6 +293,7 @@ def report(
         ("outbox backlog, max at max / 70%", f"{max(at_max.backlog)} / {max(at_70.backlog)}", ""),
         ("outbox drained after the 70% load", f"{drained:.1f} s", ""),
         ("WAL written / segments created", f"{wal[0]:,.0f} MB / {wal[1]}", ""),
+        ("dirty page cache, max MB max / 70%", _max(at_max.dirty_mb, at_70.dirty_mb), ""),
     ]
     print()
     for label, *cells in lines:
@@ -288,6 +310,10 @@ def report(
 def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float:
     batches, items = after[0] - before[0], after[1] - before[1]
     return items / batches if batches else 0.0
+
+
+def _max(at_max: list[float], at_70: list[float]) -> str:
+    return f"{max(at_max):,.0f} / {max(at_70):,.0f}" if at_max and at_70 else "n/a"
 
 
 def _batch(value: float | None) -> str:
