@@ -16,7 +16,8 @@ delivery of its own candidate).
    batches (64 each), so that one batch is stored while the next is parsed.
 2. Each server at 70% of its own maximum: open loop (latency counted from the scheduled send
    time, so a stalled server cannot hide its queue), p50 and p99; ingest's RSS (psutil), the
-   outbox backlog and the machine's dirty page cache (Linux) sampled throughout.
+   outbox backlog and the machine's dirty page cache (Linux; its largest fall is a writeback
+   burst) sampled throughout.
 3. After the load: how long the relay takes to publish what is left.
 
 `--relay-inside`: the outbox relay inside the HTTP worker instead (the default of
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import re
 import sys
@@ -68,7 +70,7 @@ def dirty_mb() -> float | None:
     PostgreSQL's new pages reach the kernel's page cache unsynced; the kernel writes them back
     ~30 s later (`vm.dirty_expire_centisecs`), in bursts that share the disk with the WAL's
     flushes. A burst of ~100 MB or more held every commit here for 80 - 200 ms
-    (bench/README.md), so the table shows how much was pending during each phase."""
+    (bench/README.md), so the table shows the largest burst during each phase."""
     try:
         with open("/proc/vmstat") as vmstat:
             for line in vmstat:
@@ -293,7 +295,7 @@ def report(
         ("outbox backlog, max at max / 70%", f"{max(at_max.backlog)} / {max(at_70.backlog)}", ""),
         ("outbox drained after the 70% load", f"{drained:.1f} s", ""),
         ("WAL written / segments created", f"{wal[0]:,.0f} MB / {wal[1]}", ""),
-        ("dirty page cache, max MB max / 70%", _max(at_max.dirty_mb, at_70.dirty_mb), ""),
+        ("writeback burst, MB at max / 70%", _burst(at_max.dirty_mb, at_70.dirty_mb), ""),
     ]
     print()
     for label, *cells in lines:
@@ -312,8 +314,16 @@ def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float
     return items / batches if batches else 0.0
 
 
-def _max(at_max: list[float], at_70: list[float]) -> str:
-    return f"{max(at_max):,.0f} / {max(at_70):,.0f}" if at_max and at_70 else "n/a"
+def _burst(at_max: list[float], at_70: list[float]) -> str:
+    """The largest fall of the dirty page cache from one sample to the next in each phase:
+    how much the kernel wrote back at once (0: no burst while the phase was measured)."""
+
+    def largest(samples: list[float]) -> float:
+        return max([0.0, *(a - b for a, b in itertools.pairwise(samples))])
+
+    if not at_max or not at_70:
+        return "n/a"
+    return f"{largest(at_max):,.0f} / {largest(at_70):,.0f}"
 
 
 def _batch(value: float | None) -> str:
