@@ -64,12 +64,12 @@ PENDING = text(
 )
 
 
-def dirty_mb() -> float | None:
+def dirty_page_cache_mb() -> float | None:
     """The machine's page cache waiting to be written to disk, MB (Linux; else None).
 
     PostgreSQL's new pages reach the kernel's page cache unsynced; the kernel writes them back
     ~30 s later (`vm.dirty_expire_centisecs`), in bursts that share the disk with the WAL's
-    flushes. A burst of ~100 MB or more held every commit here for 80 - 200 ms
+    flushes. A burst of ~100 MB or more held every commit here for 80 - 230 ms
     (bench/README.md), so the table shows the largest burst during each phase."""
     try:
         with open("/proc/vmstat") as vmstat:
@@ -114,7 +114,7 @@ class Sampler:
         try:
             while not self._stop.is_set():
                 self.rss.append(max(p.memory_info().rss for p in self.processes))
-                if (dirty := dirty_mb()) is not None:
+                if (dirty := dirty_page_cache_mb()) is not None:
                     self.dirty_mb.append(dirty)
                 async with engine.connect() as conn:
                     self.backlog.append(int((await conn.execute(PENDING)).scalar_one()))
