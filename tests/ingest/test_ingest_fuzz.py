@@ -46,7 +46,9 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     ),
     "interviewed_at": st.datetimes(timezones=st.timezones() | st.none()).map(
         lambda d: d.isoformat()
-    ),
+    )
+    # The edges of the calendar, which leave datetime's range once converted to UTC.
+    | st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]),
     "overall_score": NUMBERS,
     "competencies": st.dictionaries(NAMES, NUMBERS, max_size=4),
     "counts": st.dictionaries(NAMES, st.integers(-3, 10**12), max_size=4),

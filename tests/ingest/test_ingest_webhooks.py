@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from talentflow.common.auth import Role
 from talentflow.common.events import INTERVIEW_RESULTS, InterviewResultReceived
@@ -274,6 +276,55 @@ class TestRejectedPayload:
         assert response.status_code == 422
         fields = {e["field"] for e in response.json()["errors"]}
         assert fields == {"result_id", "report_url", "candidate.name"}
+
+    @pytest.mark.parametrize(
+        "interviewed_at",
+        [
+            "9999-12-31T23:59:59-14:00",  # past year 9999 once in UTC: could not be stored
+            "0001-01-01T00:00:00+14:00",  # before year 1 once in UTC
+            "1989-12-31T23:59:59Z",
+            "DAYS_AHEAD",
+        ],
+    )
+    async def test_an_interview_time_that_cannot_be_real_is_422(
+        self, h, interviewed_at: str
+    ) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        if interviewed_at == "DAYS_AHEAD":
+            interviewed_at = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+
+        response = await h.deliver(vendor_id, secret, h.payload(interviewed_at=interviewed_at))
+
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == ["interviewed_at"]
+        assert await h.rows("SELECT id FROM ingest.results WHERE vendor_id = :v", v=vendor_id) == []
+
+    async def test_a_vendor_clock_a_few_hours_ahead_is_accepted(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        ahead = (datetime.now(UTC) + timedelta(hours=14)).isoformat()
+
+        response = await h.deliver(vendor_id, secret, h.payload(interviewed_at=ahead))
+
+        assert response.status_code == 202
+
+    async def test_evidence_keeps_line_breaks_but_not_other_control_characters(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        lines = "First I listened.\n\tThen I asked\r\nwhat mattered most."
+        bad = h.payload(evidence=[{"quote": "a\u0000b"}, {"quote": "bell\u0007"}, {"quote": lines}])
+        bad["evidence"].append({"quote": "too late", "at_seconds": 86_401})
+
+        rejected = await h.deliver(vendor_id, secret, bad)
+        accepted = await h.deliver(
+            vendor_id, secret, h.payload(evidence=[{"quote": lines, "at_seconds": 86_400}])
+        )
+
+        assert rejected.status_code == 422
+        fields = {e["field"] for e in rejected.json()["errors"]}
+        assert fields == {"evidence.0.quote", "evidence.1.quote", "evidence.3.at_seconds"}
+        assert accepted.status_code == 202
 
     async def test_missing_required_fields_are_422(self, h) -> None:
         tenant = await h.tenant()

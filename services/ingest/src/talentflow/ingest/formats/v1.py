@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -29,6 +29,13 @@ _EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _SPACE = re.compile(r"\s")  # for str patterns, exactly the characters str.isspace() accepts
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc but \t \n \r
+
+# An interview that has taken place: not before 1990, and at most a day ahead of this clock
+# (a vendor's clock or time zone a little off). Beyond that a time is a vendor's bug, and one
+# past year 9999 in UTC could not even be stored.
+EARLIEST_INTERVIEW = datetime(1990, 1, 1, tzinfo=UTC)
+INTERVIEW_CLOCK_SKEW = timedelta(days=1)
 
 
 def _encodable(value: str) -> str:
@@ -40,6 +47,15 @@ def _encodable(value: str) -> str:
         value.encode()
     except UnicodeEncodeError:
         raise PydanticCustomError("unicode", "must be valid Unicode text") from None
+    return value
+
+
+def _no_control_but_lines(value: str) -> str:
+    _encodable(value)
+    if _CONTROL_BUT_LINES.search(value):
+        raise PydanticCustomError(
+            "control_characters", "must not contain control characters other than line breaks"
+        )
     return value
 
 
@@ -75,6 +91,20 @@ def _iso_datetime(value: Any) -> Any:
     return value
 
 
+def _interview_time(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):  # out of datetime's range once in UTC
+        utc = None
+    if utc is None or not EARLIEST_INTERVIEW <= utc <= datetime.now(UTC) + INTERVIEW_CLOCK_SKEW:
+        raise PydanticCustomError(
+            "datetime_range",
+            "must be when the interview took place: after 1990-01-01 and no later than a day "
+            "from now",
+        )
+    return value
+
+
 METRIC_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # fullmatch: a metric name in snake_case
 MetricName = Annotated[str, StringConstraints(pattern=rf"^{METRIC_NAME.pattern}$")]
 Score = Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
@@ -90,7 +120,9 @@ HttpsUrl = Annotated[
     AfterValidator(_single_line),
     AfterValidator(_https_url),
 ]
-IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+InterviewTime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_datetime), AfterValidator(_interview_time)
+]
 
 
 class _Strict(BaseModel):
@@ -109,9 +141,21 @@ class EvidenceV1(_Strict):
     quote: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
-        AfterValidator(_encodable),
+        AfterValidator(_no_control_but_lines),
     ]
-    at_seconds: Annotated[float, Field(ge=0, strict=True, allow_inf_nan=False)] | None = None
+    at_seconds: (
+        Annotated[
+            float,
+            Field(
+                ge=0,
+                le=86_400,
+                strict=True,
+                allow_inf_nan=False,
+                description="Seconds into the interview's recording",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class InterviewResultV1(_Strict):
@@ -147,7 +191,7 @@ class InterviewResultV1(_Strict):
     result_id: Annotated[Text, Field(max_length=200, description="The vendor's result id")]
     job_id: uuid.UUID
     candidate: CandidateV1
-    interviewed_at: IsoDatetime
+    interviewed_at: InterviewTime
     overall_score: Score | None = None
     competencies: Annotated[dict[MetricName, Score], Field(max_length=200)] = {}
     counts: Annotated[dict[MetricName, Count], Field(max_length=200)] = {}
