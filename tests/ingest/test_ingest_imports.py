@@ -22,7 +22,9 @@ from talentflow.common.events import (
 )
 from talentflow.devstack.testing import service_settings_env as settings_env
 from talentflow.ingest.config import Settings
+from talentflow.ingest.formats.base import MAX_DEPTH, TooDeep
 from talentflow.ingest.formats.registry import built_in
+from talentflow.ingest.imports.parsing import load_json
 from talentflow.ingest.models import ScoreScale, VendorFormat
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -271,6 +273,61 @@ class TestNdjsonImport:
             for clear in (b"ghopper", b"Grace", b"grace", b"Hopper", b"ats-grace", b"navy"):
                 assert clear not in text
 
+    async def test_a_member_name_postgresql_cannot_hold_is_named_escaped(self, h, vendor) -> None:
+        """A field names the row's member, whatever characters its name holds: control
+        characters (NUL, which PostgreSQL text cannot hold, among them) are written out as
+        JSON escapes."""
+        body = ndjson(
+            h.payload(),
+            {**h.payload(), "a\u0000b": 1},
+            h.payload(competencies={"logic\u0000\u0007": 50}),
+        )
+
+        response = await upload(h, vendor, body, key="odd-names")
+
+        assert response.status_code == 201, response.text
+        summary = response.json()
+        assert summary["status"] == "completed"
+        assert counts(summary) == (3, 3, 1, 0, 0, 2, 2)
+        assert [(e["line"], e["field"], e["type"]) for e in summary["first_errors"]] == [
+            (2, "a\\u0000b", "extra_forbidden"),
+            (3, "competencies.logic\\u0000\\u0007.[key]", "string_pattern_mismatch"),
+        ]
+        assert len(await results_of(h, vendor[1])) == 1
+
+    async def test_json_nested_deeper_than_a_webhook_body_is_a_line_error(self, h) -> None:
+        """A line nested deeper than a webhook body may be is refused on its own (its policy
+        would redact it, which walks it); the others are imported, lone surrogates too."""
+        tenant = await h.tenant("EU", "drop")
+        created = await h.client.post(
+            "/v1/vendors",
+            json={"name": "AI", "format": "ai-interview.v1", "score_scale": "0-10"},
+            headers=h.auth(tenant),
+        )
+        owner = (tenant, uuid.UUID(created.json()["id"]))
+        full = json.loads((FIXTURES / "ai-interview.v1" / "full.json").read_bytes())
+        nested: Any = 1
+        for _ in range(700):
+            nested = [nested]
+        lines = [
+            {**full, "interview_id": "ivw-1"},
+            {**full, "interview_id": "ivw-2", "x": nested},
+            {**full, "interview_id": "ivw-3", "notes": "\udc00"},  # json.dumps: "\\udc00"
+        ]
+
+        response = await upload(h, owner, ndjson(*lines), key="deep")
+
+        assert response.status_code == 201, response.text
+        summary = response.json()
+        assert summary["status"] == "completed"
+        assert counts(summary) == (3, 3, 2, 0, 0, 1, 1)
+        assert [(e["line"], e["field"], e["type"]) for e in summary["first_errors"]] == [
+            (2, "", "json_invalid")
+        ]
+        assert str(MAX_DEPTH) in summary["first_errors"][0]["message"]
+        stored = await results_of(h, owner[1])
+        assert sorted(r["vendor_result_id"] for r in stored) == ["ivw-1", "ivw-3"]
+
     async def test_the_same_file_again_imports_nothing_twice(self, h, vendor) -> None:
         body = ndjson(*(h.payload() for _ in range(6)))
         await upload(h, vendor, body)
@@ -403,6 +460,17 @@ class TestRefusals:
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
 
+    @pytest.mark.parametrize("key", ["\x00", "a\x00b", "two words", "\u00e9", ""])
+    async def test_a_key_to_list_by_follows_the_headers_rule(self, h, vendor, key) -> None:
+        response = await h.client.get(
+            "/v1/imports", params={"idempotency_key": key}, headers=h.auth(vendor[0])
+        )
+
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in response.json()["errors"]] == ["idempotency_key"]
+        assert "a\\u0000b" not in response.text and "two words" not in response.text
+
 
 class TestListing:
     async def test_the_tenant_sees_its_own_imports_newest_first(self, h, vendor) -> None:
@@ -424,6 +492,45 @@ class TestListing:
         assert [i["id"] for i in by_key.json()["items"]] == [first["id"]]
         assert (foreign.status_code, foreign_errors.status_code) == (404, 404)
         assert own.json() == first
+
+
+class TestJsonOfLines:
+    """`load_json` reads what `json.loads` read before, but no deeper than a webhook body."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            b'{"a": NaN, "b": Infinity, "c": -Infinity, "d": 1e400}',
+            b'{"a": "\\ud800", "\\udc00": 1}',  # lone surrogates, escaped
+            b'{"a": "\xed\xa0\x80"}',  # a lone surrogate's UTF-8 bytes
+            b'\xef\xbb\xbf{"a": 1}',  # a byte order mark, on a line after the first
+            '{"a": 1}'.encode("utf-16"),
+            b'{"a": ' + b"9" * 4300 + b', "b": -0, "c": 0.1, "a": 2}',
+            b"[" * MAX_DEPTH + b"1" + b"]" * MAX_DEPTH,
+            b'["\\ud800", ' + b"[" * (MAX_DEPTH - 1) + b"1" + b"]" * MAX_DEPTH,
+        ],
+    )
+    def test_what_json_loads_read_is_read_alike(self, text: bytes) -> None:
+        assert repr(load_json(text)) == repr(json.loads(text))
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            b"[" * (MAX_DEPTH + 1) + b"1" + b"]" * (MAX_DEPTH + 1),
+            b'["\\ud800", ' + b"[" * MAX_DEPTH + b"1" + b"]" * (MAX_DEPTH + 1),
+            b'{"a": "\\ud800", "b": ' + b"[" * 700 + b"]" * 700 + b"}",  # json.loads reads it
+            b'{"a": ' * 5000 + b"1" + b"}" * 5000,  # json.loads: RecursionError
+        ],
+    )
+    def test_deeper_is_refused(self, text: bytes) -> None:
+        with pytest.raises(TooDeep):
+            load_json(text)
+
+    @pytest.mark.parametrize("text", [b"{not json", b'{"a": ' + b"9" * 4301 + b"}", b"\xff"])
+    def test_what_is_not_json_stays_a_value_error(self, text: bytes) -> None:
+        with pytest.raises(ValueError) as refused:
+            load_json(text)
+        assert not isinstance(refused.value, TooDeep)
 
 
 class TestOpenApi:

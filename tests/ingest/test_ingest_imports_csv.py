@@ -160,6 +160,44 @@ class TestCsvImport:
         ]
         assert b"ada(at)" not in response.content and b"high" not in response.content
 
+    async def test_a_number_too_long_to_read_is_an_error_of_its_column(self, h, vendor) -> None:
+        """An integer of more digits than Python converts (4300) is its column's error."""
+        huge = "9" * 5000
+        body = csv_body(
+            row(overall_score=huge),
+            row(**{"count.customer_cases": huge, "competency.logic": huge}),
+            row(**{"count.customer_cases": "9" * 4300}),  # read, and out of range
+            row(),
+        )
+
+        response = await upload(h, vendor, body, key="huge")
+
+        assert response.status_code == 201, response.text
+        summary = response.json()
+        assert summary["status"] == "completed"
+        assert counts(summary) == (5, 4, 1, 0, 0, 3, 4)
+        assert [(e["line"], e["field"], e["type"]) for e in summary["first_errors"]] == [
+            (2, "overall_score", "number_too_long"),
+            (3, "competency.logic", "number_too_long"),
+            (3, "count.customer_cases", "number_too_long"),
+            (4, "count.customer_cases", "less_than_equal"),
+        ]
+        assert huge[:50].encode() not in response.content
+
+    async def test_json_nested_deeper_than_a_webhook_body_is_an_error_of_its_column(
+        self, h, vendor
+    ) -> None:
+        deep = "[" * 700 + "]" * 700
+
+        response = await upload(h, vendor, csv_body(row(evidence=deep), row()))
+
+        assert response.status_code == 201, response.text
+        assert counts(response.json()) == (3, 2, 1, 0, 0, 1, 1)
+        ((field, kind, message),) = [
+            (e["field"], e["type"], e["message"]) for e in response.json()["first_errors"]
+        ]
+        assert (field, kind) == ("evidence", "json_invalid") and "200 levels" in message
+
     async def test_an_unclosed_quote_is_reported_where_it_starts(self, h, vendor) -> None:
         body = csv_body(row()) + b'x,"never closed\r\nmore\r\n'
 
@@ -353,6 +391,23 @@ class TestCsvImportThroughAMapping:
         archived = json.loads(await h.decrypt(stored["candidate_id"], stored["raw_payload_enc"]))
         assert "Smiles" not in archived and archived["Communication"] == "4"
 
+    async def test_a_json_cell_nested_too_deep_is_an_error_of_its_column(self, h) -> None:
+        """Under policy drop the row is redacted for its archive, which walks its JSON cells:
+        one nested deeper than a webhook body may be is refused, as a webhook body would be."""
+        owner = await sheet_vendor(h, "EU", "drop")
+        deep = "[" * 700 + "]" * 700
+        body = csv_body(sheet_row(**{"Recruiter notes": deep}), sheet_row(), header=SHEET_HEADER)
+
+        response = await upload(h, owner, body)
+
+        assert response.status_code == 201, response.text
+        summary = response.json()
+        assert summary["status"] == "completed"
+        assert counts(summary) == (3, 2, 1, 0, 0, 1, 1)
+        assert [(e["line"], e["field"], e["type"]) for e in summary["first_errors"]] == [
+            (2, "Recruiter notes", "json_invalid")
+        ]
+
     async def test_a_header_without_a_column_the_mapping_requires_is_422(self, h) -> None:
         owner = await sheet_vendor(h)
         header = [c for c in SHEET_HEADER if c not in ("Candidate ID", "Finished")]
@@ -385,13 +440,19 @@ class TestNamedLayout:
     def test_cells_by_name_json_cells_parsed_empty_cells_absent(self) -> None:
         from talentflow.ingest.imports.csvfile import NamedLayout
 
-        layout = NamedLayout(["a", "b", "c", "d", "e"], required={})
-        cells = ["  x  ", "", '{"k": [1, 2]}', "[not json", "[1] and more"]
+        layout = NamedLayout(["a", "b", "c", "d", "e", "f"], required={})
+        cells = ["  x  ", "", '{"k": [1, 2]}', "[not json", "[1] and more", '["\\ud800", NaN]']
 
         document, errors = layout.document(cells)
 
         assert errors == []
-        assert document == {"a": "x", "c": {"k": [1, 2]}, "d": "[not json", "e": "[1] and more"}
+        assert {k: v for k, v in document.items() if k != "f"} == {
+            "a": "x",
+            "c": {"k": [1, 2]},
+            "d": "[not json",
+            "e": "[1] and more",
+        }
+        assert repr(document["f"]) == repr(["\ud800", float("nan")])  # as json.loads reads it
         assert layout.column_of("Candidate ID") == "Candidate ID"
 
 
@@ -448,6 +509,49 @@ class TestCsvDryRun:
         assert ok.json()["ok"] is True
         assert ok.json()["result"]["competencies"] == {"communication": 88, "logic": 74.5}
         assert [e["field"] for e in bad.json()["errors"]] == ["candidate_email"]
+
+    async def test_a_byte_order_mark_is_ignored_as_by_an_import(self, h, vendor) -> None:
+        owner = await sheet_vendor(h)
+
+        v1 = await self.dry_run(h, vendor, csv_sample="\ufeff" + csv_text(row(), header=HEADER))
+        sheet = await self.dry_run(
+            h, owner, csv_sample="\ufeff" + csv_text(sheet_row(), header=SHEET_HEADER)
+        )
+
+        assert v1.json()["ok"] is True, v1.text
+        assert sheet.json()["ok"] is True, sheet.text
+
+    async def test_a_number_too_long_to_read_is_an_error_of_its_column(self, h, vendor) -> None:
+        huge = "9" * 5000
+        sample = csv_text(row(overall_score=huge, **{"count.customer_cases": huge}), header=HEADER)
+
+        saved = await self.dry_run(h, vendor, csv_sample=sample)
+        unsaved = await h.client.post(
+            "/v1/mappings/dry-run",
+            json={"format": "talentflow.v1", "csv_sample": sample},
+            headers=h.auth(vendor[0]),
+        )
+
+        for response in (saved, unsaved):
+            assert response.status_code == 200, response.text
+            assert response.json()["ok"] is False
+            assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
+                ("overall_score", "number_too_long"),
+                ("count.customer_cases", "number_too_long"),
+            ]
+
+    async def test_a_json_cell_nested_too_deep_is_an_error_of_its_column(self, h) -> None:
+        owner = await sheet_vendor(h, "EU", "drop")
+        deep = "[" * 700 + "]" * 700
+
+        sample = csv_text(sheet_row(**{"Recruiter notes": deep}), header=SHEET_HEADER)
+
+        response = await self.dry_run(h, owner, csv_sample=sample)
+
+        assert response.status_code == 200, response.text
+        assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [
+            ("Recruiter notes", "json_invalid")
+        ]
 
     async def test_one_sample_exactly(self, h, vendor) -> None:
         both = await self.dry_run(h, vendor, sample={}, csv_sample="a,b\n1,2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,6 +163,41 @@ class TestMappingEngine:
             "mapping.fields.competencies.logic": "must be a number on the 1-5 score scale",
         }
 
+    @pytest.mark.parametrize(
+        "expression",
+        [
+            # Each step references the value twice: to_string would walk 2^40 copies.
+            "length(to_string(@" + " | [@, @]" * 40 + "))",
+            # Each step doubles a real list.
+            "@" + " | [@, @][]" * 40,
+            # Each step doubles a real string.
+            "who" + " | join('', [@, @])" * 40,
+        ],
+    )
+    def test_an_expression_that_grows_without_bound_is_stopped(self, expression: str) -> None:
+        started = time.perf_counter()
+
+        found = errors(fields(report_url=expression), SMALL)
+
+        assert found["mapping.fields.report_url"].startswith(
+            f"the expression {expression!r} cannot be evaluated on this document: it "
+        )
+        assert time.perf_counter() - started < 5  # unbounded, any of these takes hours
+
+    def test_a_bounded_expression_on_a_long_list_is_evaluated(self) -> None:
+        quotes = [{"text": f"quote {n}", "at": n} for n in range(500)]
+        mapping = fields(
+            evidence={"items": "highlights", "quote": "text", "at_seconds": "at"},
+            report_url=(
+                "join('', ['https://v.example/', to_string(length(highlights[*].[text, at][]))])"
+            ),
+        )
+
+        result = apply(mapping, {**SMALL, "highlights": quotes})
+
+        assert len(result.evidence) == 500
+        assert result.report_url == "https://v.example/1000"
+
     def test_policy_drop_removes_the_biometrics_sources_from_the_archive(self) -> None:
         result = apply(MAPPING, SAMPLE, policy=BiometricsPolicy.DROP)
 
@@ -248,6 +284,34 @@ class TestMappingSave:
             "mapping.fields.competencies.communication",
             "mapping.fields.report_url",
         }
+
+    @pytest.mark.parametrize(
+        ("source", "field"),
+        [
+            ('{"const": NaN}', "mapping.fields.report_url.const"),
+            ('{"const": 1e400}', "mapping.fields.report_url.const"),
+            ('{"const": "a\\u0000b"}', "mapping.fields.report_url.const"),
+            ('{"const": "\\ud800"}', "mapping.fields.report_url.const"),
+            ("\"'a\\u0000b'\"", "mapping.fields.report_url.expr"),
+        ],
+    )
+    async def test_a_value_postgresql_cannot_store_is_422_naming_it(
+        self, h, source: str, field: str
+    ) -> None:
+        tenant = await h.tenant()
+        body = json.dumps({"name": "Odd", "format": "mapping.v1", "mapping": fields()})
+        body = body.replace('"at"}}', f'"at", "report_url": {source}}}}}')
+
+        response = await h.client.post(
+            "/v1/vendors",
+            content=body,
+            headers={**h.auth(tenant), "content-type": "application/json"},
+        )
+
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+        listed = await h.client.get("/v1/vendors", headers=h.auth(tenant))
+        assert listed.json()["items"] == []
 
     async def test_missing_required_targets_are_422(self, h) -> None:
         mapping = {"fields": {"candidate": {"name": "n"}, "overall_score": "s"}}
@@ -373,6 +437,24 @@ class TestDryRun:
 
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == [field]
+
+    async def test_a_sample_nested_deeper_than_a_webhook_body_is_422(self, h) -> None:
+        tenant = await h.tenant()  # policy drop: the sample is redacted, walking every level
+        deep: Any = 1
+        for _ in range(500):
+            deep = [deep]
+        mapping = fields(biometrics={"smile_count": "b"})
+        request = {
+            "format": "mapping.v1",
+            "mapping": mapping,
+            "sample": {**SMALL, "b": 1, "x": deep},
+        }
+
+        response = await h.client.post("/v1/mappings/dry-run", json=request, headers=h.auth(tenant))
+
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert error["field"] == "sample" and "deeper than 200" in error["message"]
 
     async def test_a_vendors_saved_settings_store_and_publish_nothing(self, h) -> None:
         tenant = await h.tenant("US", "keep_unusable")

@@ -48,6 +48,32 @@ def pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [dict(err) for err in quiet]
 
 
+# pydantic-core's nesting limit: a webhook body (`decode`) nests no deeper either,
+# and every function that walks a document (formats.base.scrub, `_strings`) recurses safely
+# within it.
+MAX_DEPTH = 200
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than `MAX_DEPTH` arrays and objects."""
+
+    def __init__(self) -> None:
+        super().__init__(f"nests arrays and objects deeper than {MAX_DEPTH} levels")
+
+
+def nested_deeper_than(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels, as pydantic-core counts
+    them (an empty one innermost is no level); a loop, not a recursion."""
+    pending = [(document, 1)] if isinstance(document, dict | list) else []
+    while pending:
+        value, depth = pending.pop()
+        if value and depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
 def decode(body: bytes) -> Any:
     """A webhook body as JSON (MalformedWebhook when it is not UTF-8 JSON)."""
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
 
-from talentflow.ingest.formats.expressions import Loc, compile_expression, plain_path
+from talentflow.ingest.formats.expressions import Loc, compile_expression, evaluate, plain_path
 from talentflow.ingest.formats.spec import Mapping, Metrics, ScoreMetrics, ScoreSource, Source
 from talentflow.ingest.models import ScoreScale
 
@@ -50,7 +50,7 @@ class Compiled:
         """The value on `node` (the constant, for a constant); EVALUATION_ERRORS if it fails."""
         if self.path is not None:
             return follow(node, self.path)
-        return self.const if self.parsed is None else self.parsed.search(node)
+        return self.const if self.parsed is None else evaluate(self.parsed, node)
 
 
 def follow(node: Any, path: Loc) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
+from jmespath.visitor import TreeInterpreter
 from pydantic_core import PydanticCustomError
 
 Loc = tuple[str | int, ...]
@@ -58,3 +59,84 @@ def _path(node: dict[str, Any]) -> Loc | None:
             return None
         return base + tuple(int(i["value"]) for i in indexes)
     return None
+
+
+# --- evaluating within bounds ---------------------------------------------------------------------
+
+# A mapping is a tenant's own code run on every delivery in the shared worker, so its
+# expressions are evaluated within bounds. JMESPath's multi-selects can reference one value
+# many times (`[@, @] | [@, @] | ...` doubles what `to_string` or a comparison must walk at
+# each step) and flattening can double real memory at each step, so what an expression
+# builds is weighed, and so is how many nodes it visits. Both bounds are far above what a
+# mapping of a 1 MiB document needs.
+MAX_WEIGHT = 100_000  # ~ values and 16-character pieces of text in anything built
+MAX_VISITS = 50_000
+
+
+class TooCostly(JMESPathError):  # type: ignore[misc]  # jmespath has no type hints
+    """The expression builds too large a value or visits too many nodes."""
+
+
+class _BoundedInterpreter(TreeInterpreter):  # type: ignore[misc]  # (no type hints)
+    """JMESPath's interpreter, refusing what would exceed `MAX_VISITS` or `MAX_WEIGHT`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._visits = 0
+        # Weights of the containers built or met so far, each kept alive beside its weight so
+        # that its id is not reused while this evaluation runs.
+        self._weights: dict[int, tuple[Any, int]] = {}
+
+    def visit(self, node: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        self._visits += 1
+        if self._visits > MAX_VISITS:
+            raise TooCostly(f"it visits more than {MAX_VISITS:,} nodes")
+        return super().visit(node, *args, **kwargs)
+
+    def _bounded(self, value: Any) -> Any:
+        self._weigh(value)
+        return value
+
+    def _weigh(self, value: Any) -> int:
+        """`value`'s size as a tree (a value referenced twice counts twice), in time linear
+        in its distinct containers; TooCostly over `MAX_WEIGHT`."""
+        if isinstance(value, str):
+            return 1 + len(value) // 16
+        if not isinstance(value, list | dict):
+            return 1
+        known = self._weights.get(id(value))
+        if known is not None:
+            return known[1]
+        weight = 1
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            weight += self._weigh(item) + (len(key) // 16 if isinstance(key, str) else 0)
+            if weight > MAX_WEIGHT:
+                raise TooCostly("it builds too large a value")
+        self._weights[id(value)] = (value, weight)
+        return weight
+
+    def visit_multi_select_list(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_multi_select_list(node, value))
+
+    def visit_multi_select_dict(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_multi_select_dict(node, value))
+
+    def visit_flatten(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_flatten(node, value))
+
+    def visit_projection(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_projection(node, value))
+
+    def visit_value_projection(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_value_projection(node, value))
+
+    def visit_filter_projection(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_filter_projection(node, value))
+
+    def visit_function_expression(self, node: dict[str, Any], value: Any) -> Any:
+        return self._bounded(super().visit_function_expression(node, value))
+
+
+def evaluate(parsed: ParsedResult, document: Any) -> Any:
+    """`parsed` evaluated on `document`, within `MAX_VISITS` and `MAX_WEIGHT` (TooCostly)."""
+    return _BoundedInterpreter().visit(parsed.parsed, document)

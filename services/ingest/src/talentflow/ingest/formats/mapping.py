@@ -30,7 +30,7 @@ from talentflow.ingest.formats.convert import (
     seconds,
     to_percent,
 )
-from talentflow.ingest.formats.expressions import Loc
+from talentflow.ingest.formats.expressions import Loc, TooCostly
 from talentflow.ingest.formats.v1 import InterviewResultV1
 from talentflow.ingest.models import ScoreScale, VendorFormat
 
@@ -118,8 +118,10 @@ class _Run:
     def value(self, source: Compiled, node: Any, target: Loc, base: Loc | None = ()) -> Any:
         try:
             return source.search(node)
-        except EVALUATION_ERRORS:
+        except EVALUATION_ERRORS as exc:
             message = f"the expression {source.text!r} cannot be evaluated on this document"
+            if isinstance(exc, TooCostly):
+                message += f": {exc}"
             self.draft.problem(self.loc(source, target, base), message, "jmespath")
             return FAILED
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talentflow.common.errors import InvalidInput
 from talentflow.common.openapi import ProblemFieldError
 from talentflow.ingest import normalize, tenants, vendors
-from talentflow.ingest.formats.base import Adapter
+from talentflow.ingest.formats.base import MAX_DEPTH, Adapter, TooDeep, nested_deeper_than
 from talentflow.ingest.formats.registry import adapter_for, build_adapter, config_errors
 from talentflow.ingest.formats.schemas import (
     DryRunFailed,
@@ -51,22 +51,25 @@ async def dry_run(
 
 
 def _check_one_sample(request: VendorDryRunIn) -> None:
-    """Exactly one of `sample` and `csv_sample` (422 naming the field otherwise)."""
+    """Exactly one of `sample` and `csv_sample`, and a `sample` nested no deeper than a
+    webhook body may be (422 naming the field otherwise)."""
     has_json = "sample" in request.model_fields_set
     if has_json == (request.csv_sample is not None):
         field, problem = ("csv_sample", "not both") if has_json else ("sample", "one of them")
+        message = f"give `sample` (JSON) or `csv_sample` (CSV): {problem}"
+        kind = "missing" if field == "sample" else "extra_forbidden"
         raise InvalidInput(
-            "the dry-run needs one sample",
-            errors=[
-                {
-                    "field": field,
-                    "in": "body",
-                    "pointer": f"/{field}",
-                    "message": f"give `sample` (JSON) or `csv_sample` (CSV): {problem}",
-                    "type": "missing" if field == "sample" else "extra_forbidden",
-                }
-            ],
+            "the dry-run needs one sample", errors=[_body_error(field, message, kind)]
         )
+    if has_json and nested_deeper_than(request.sample, MAX_DEPTH):
+        raise InvalidInput(
+            "the sample is nested too deeply",
+            errors=[_body_error("sample", str(TooDeep()), "json_invalid")],
+        )
+
+
+def _body_error(field: str, message: str, kind: str) -> dict[str, Any]:
+    return {"field": field, "in": "body", "pointer": f"/{field}", "message": message, "type": kind}
 
 
 async def _dry_run(
@@ -76,7 +79,7 @@ async def _dry_run(
     sample, layout = request.sample, None
     if request.csv_sample is not None:
         try:
-            layout, sample, problems = csvfile.read_sample(
+            layout, sample, problems = await csvfile.read_sample(
                 request.csv_sample, csvfile.layout_for(adapter)
             )
         except InvalidCsvHeader as exc:

@@ -8,6 +8,7 @@ compiled when the mapping is validated, so a mapping that was saved always compi
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from pydantic import (
@@ -24,16 +25,45 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from talentflow.ingest.formats.convert import is_biometric
 from talentflow.ingest.formats.expressions import checked, compile_expression, plain_path
 from talentflow.ingest.formats.v1 import METRIC_NAME
 from talentflow.ingest.models import ScoreScale
 
+
+def _storable(value: str) -> str:
+    """A mapping is stored as JSON in PostgreSQL, whose text holds no NUL and no lone
+    surrogate (which `json.loads` lets through from `\\ud800`)."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul", "must not contain the NUL character")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise PydanticCustomError("unicode", "must be valid Unicode text") from None
+    return value
+
+
 Expression = Annotated[
-    str, StringConstraints(min_length=1, max_length=1000), AfterValidator(checked)
+    str,
+    StringConstraints(min_length=1, max_length=1000),
+    AfterValidator(_storable),
+    AfterValidator(checked),
 ]
-Constant = StrictStr | StrictInt | StrictFloat | StrictBool
+
+
+def _storable_constant(value: str | int | float | bool) -> str | int | float | bool:
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("finite_number", "must be a finite number")
+    return value
+
+
+Constant = Annotated[
+    StrictStr | StrictInt | StrictFloat | StrictBool, AfterValidator(_storable_constant)
+]
 NOT_PLAIN = "must be a plain path like a.b[0].c, so that policy drop can remove it from the archive"
 
 

@@ -13,9 +13,10 @@ Two layouts, chosen by the vendor's format:
   record becomes a JSON object of its cells by column name, which the vendor's mapping reads
   as it reads a webhook body (`"Candidate ID"` in JMESPath names the column `Candidate ID`).
   Cells are text (the mapping converts numbers in strings), except a cell that holds a JSON
-  array or object, which is that array or object (evidence, a map of ratings). The columns
-  the mapping's required fields read must be in the header. Errors name the column, as a
-  mapping names the vendor's path.
+  array or object, which is that array or object (evidence, a map of ratings; nested no
+  deeper than a webhook body may be, else the column's error). The columns the mapping's
+  required fields read must be in the header. Errors name the column, as a mapping names
+  the vendor's path.
 
 In both, an empty cell is an absent value.
 """
@@ -24,21 +25,20 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
-import json
 import re
-from collections.abc import AsyncIterator, Callable
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from talentflow.ingest.formats.base import Adapter
+from talentflow.ingest.formats.base import Adapter, TooDeep
 from talentflow.ingest.formats.compiled import REQUIRED as MAPPING_REQUIRED
 from talentflow.ingest.formats.mapping import MappingAdapter
 from talentflow.ingest.formats.registry import built_in
 from talentflow.ingest.imports.exceptions import InvalidCsvHeader
-from talentflow.ingest.imports.parsing import LineError, LineReader, Row, too_long
+from talentflow.ingest.imports.parsing import LineError, LineReader, Row, load_json, too_long
 from talentflow.ingest.models import ScoreScale, VendorFormat
 
 # What maps a record of the talentflow.v1 columns (scores on 0-100), whatever the vendor's format.
@@ -79,6 +79,7 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 @dataclass(frozen=True, slots=True)
 class Column:
     index: int
+    name: str
     path: tuple[str, ...]
     kind: Kind
 
@@ -99,7 +100,7 @@ class V1Layout:
                 problems.append(_header_error(index, name, problem))
                 continue
             seen.add(name)
-            columns.append(Column(index, *_column(name)))
+            columns.append(Column(index, name, *_column(name)))
         for name in REQUIRED:
             if name not in seen:
                 problems.append(_header_error(len(names), name, "this column is required"))
@@ -118,14 +119,18 @@ class V1Layout:
                 continue
             if column.kind is Kind.JSON:
                 try:
-                    value: Any = json.loads(cell)
-                except (ValueError, RecursionError):
-                    errors.append(LineError("evidence", "must be a JSON array", "json_invalid"))
+                    value: Any = load_json(cell)
+                except ValueError as exc:
+                    message = str(exc) if isinstance(exc, TooDeep) else "must be a JSON array"
+                    errors.append(LineError(column.name, message, "json_invalid"))
                     continue
-            elif column.kind is Kind.NUMBER:
-                value = _number(cell)
-            elif column.kind is Kind.INTEGER:
-                value = int(cell) if _INTEGER.fullmatch(cell) else cell
+            elif column.kind is Kind.NUMBER or column.kind is Kind.INTEGER:
+                try:
+                    value = _number(cell, column.kind)
+                except ValueError:  # more digits than Python converts (4300)
+                    message = f"must be a number of at most {sys.get_int_max_str_digits()} digits"
+                    errors.append(LineError(column.name, message, "number_too_long"))
+                    continue
             else:
                 value = cell
             target = document
@@ -174,14 +179,18 @@ class NamedLayout:
         self.columns = columns
 
     def document(self, cells: list[str]) -> tuple[dict[str, Any], list[LineError]]:
-        """The record as {column: cell}, without its empty cells; no cell is an error here
-        (the mapping decides what fits)."""
+        """The record as {column: cell}, without its empty cells; the mapping decides what
+        fits, so the only cell at fault here is JSON nested deeper than a webhook body may be."""
         document: dict[str, Any] = {}
+        errors: list[LineError] = []
         for index, name in self.columns:
             cell = cells[index].strip()
             if cell:
-                document[name] = _json_or_text(cell)
-        return document, []
+                try:
+                    document[name] = _json_or_text(cell)
+                except TooDeep as exc:
+                    errors.append(LineError(name, str(exc), "json_invalid"))
+        return document, errors
 
     @staticmethod
     def column_of(field: str) -> str:
@@ -206,36 +215,37 @@ def layout_for(adapter: Adapter) -> Callable[[list[str]], Layout]:
     return functools.partial(NamedLayout, required=required)
 
 
-def read_sample(
+async def read_sample(
     text: str, layout: Callable[[list[str]], Layout]
 ) -> tuple[Layout, dict[str, Any] | None, list[LineError]]:
-    """A CSV sample (a header and a record, as in an import file) read as an import reads
-    it: its layout, the first record's document (None if there is none to read) and what is
-    wrong with it. InvalidCsvHeader for a header an import would refuse."""
-    try:
-        records = [r for r in csv.reader(io.StringIO(text), strict=True) if any(map(str.strip, r))]
-    except csv.Error:
-        raise InvalidCsvHeader(
-            "the CSV sample is not valid",
-            errors=[_header_error(0, "csv_sample", "the sample is not valid CSV")],
-        ) from None
-    columns = layout(records[0] if records else [])
-    if len(records) < 2:
+    """A CSV sample (a header and a record, as in an import file) read by the import's own
+    reader, byte order mark, line breaks and all: its layout, the first record's document
+    (None if there is none to read) and what is wrong with it. InvalidCsvHeader for a header
+    an import would refuse."""
+    data = text.encode("utf-8", "surrogatepass")  # a lone surrogate: not UTF-8, as in a file
+    lines = LineReader(_whole_body(data), max_line_bytes=max(len(data), 1))
+    columns = await read_header(lines, layout)
+    rows = csv_rows(lines, columns, max_row_bytes=lines.max_line_bytes)
+    first = await anext(rows, None)
+    await rows.aclose()
+    if first is None:
         return columns, None, [_whole("the sample has no record after its header")]
-    cells = records[1]
-    if len(cells) != columns.width:
-        message = f"the record has {len(cells)} values; the header has {columns.width} columns"
-        return columns, None, [LineError("", message, "csv_width")]
-    document, errors = columns.document(cells)
-    return columns, document, errors
+    return columns, first.document, first.errors
+
+
+async def _whole_body(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 def _json_or_text(cell: str) -> Any:
-    """A cell that holds a JSON array or object is that value; any other cell is its text."""
+    """A cell that holds a JSON array or object is that value; any other cell is its text.
+    TooDeep for JSON nested deeper than a webhook body may be."""
     if cell[0] in "[{" and cell[-1] in "]}":
         try:
-            return json.loads(cell)
-        except (ValueError, RecursionError):
+            return load_json(cell)
+        except TooDeep:
+            raise
+        except ValueError:
             pass
     return cell
 
@@ -277,9 +287,14 @@ def _column(name: str) -> tuple[tuple[str, ...], Kind]:
     raise AssertionError(name)  # _column_problem refused it
 
 
-def _number(cell: str) -> Any:
+def _number(cell: str, kind: Kind) -> Any:
+    """A number column's cell as an int (any column) or a float (a NUMBER column); any other
+    text as is, for validation to report. ValueError for an integer of more digits than
+    Python converts."""
     if _INTEGER.fullmatch(cell):
         return int(cell)
+    if kind is Kind.INTEGER:
+        return cell  # validation reports "a valid integer" for the column
     try:
         return float(cell)
     except ValueError:
@@ -306,7 +321,9 @@ async def read_header(
     return layout([])
 
 
-async def csv_rows(lines: LineReader, layout: Layout, *, max_row_bytes: int) -> AsyncIterator[Row]:
+async def csv_rows(
+    lines: LineReader, layout: Layout, *, max_row_bytes: int
+) -> AsyncGenerator[Row, None]:
     """One row per CSV record after the header (records may span lines inside quotes)."""
     pending: list[str] = []
     start = size = 0

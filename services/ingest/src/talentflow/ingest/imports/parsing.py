@@ -15,6 +15,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic_core
+
+from talentflow.ingest.formats.base import MAX_DEPTH, TooDeep, nested_deeper_than
 from talentflow.ingest.imports.exceptions import UnsupportedMediaType
 
 BOM = b"\xef\xbb\xbf"
@@ -170,14 +173,42 @@ def decoded(row: Row) -> Row:
     if row.raw is None:
         return row
     try:
-        document = json.loads(row.raw)
-    except (ValueError, RecursionError):
+        document = load_json(row.raw)
+    except TooDeep as exc:
+        return _failed(row.line, row.end_line, "", f"the line {exc}", "json_invalid")
+    except ValueError:
         return _failed(
             row.line, row.end_line, "", "the line is not valid UTF-8 JSON", "json_invalid"
         )
     if not isinstance(document, dict):
         return _failed(row.line, row.end_line, "", "the line must be a JSON object", "object_type")
     return Row(row.line, row.end_line, document)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def load_json(data: bytes | str) -> Any:
+    """JSON text (an NDJSON line, a CSV cell) as `json.loads` reads it, but nested no deeper
+    than a webhook body may be: TooDeep then, ValueError for anything else it is not.
+
+    pydantic-core reads it as a webhook body is read, and refuses what nests too deeply.
+    What it refuses for another reason is read by `json.loads`, which accepted every line and
+    cell before: lone surrogates (`"\\ud800"`, and their UTF-8 bytes), a byte order mark on a
+    line after the first, UTF-16 and UTF-32; then only its depth is checked. NaN, Infinity,
+    big integers (up to 4300 digits), floats and repeated keys are read alike by both.
+    """
+    try:
+        return pydantic_core.from_json(data)
+    except (ValueError, TypeError):  # TypeError: a str holding a lone surrogate
+        pass
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        raise TooDeep() from None
+    if nested_deeper_than(document, MAX_DEPTH):
+        raise TooDeep()
+    return document
 
 
 def _failed(line: int, end_line: int, name: str, message: str, kind: str) -> Row:
@@ -197,7 +228,10 @@ def scrubbed(errors: Iterable[Mapping[str, Any]], document: Any) -> list[LineErr
     """Field errors ({field, message, type}) safe to store: no value of `document` in them.
 
     Pydantic's parsing messages may quote the input (`found 'x' at 4`): they are cut to their
-    first clause; any other message is cleared of every string the row holds.
+    first clause; any other message is cleared of every string the row holds. A field names
+    a member of the row, which may hold any character: control characters and lone
+    surrogates (PostgreSQL text holds no NUL and only valid UTF-8) are written out as JSON
+    escapes (`a\\u0000b`), in every part of the error.
     """
     secrets = sorted({s for s in _strings(document) if len(s) >= 4}, key=len, reverse=True)
     out = []
@@ -208,8 +242,22 @@ def scrubbed(errors: Iterable[Mapping[str, Any]], document: Any) -> list[LineErr
             message = re.split(r", |: ", message, maxsplit=1)[0]
         for secret in secrets:
             message = message.replace(secret, "…")
-        out.append(LineError(str(err.get("field", ""))[:300], message[:_MAX_MESSAGE], kind[:100]))
+        name = str(err.get("field", ""))
+        out.append(
+            LineError(storable(name)[:300], storable(message)[:_MAX_MESSAGE], storable(kind)[:100])
+        )
     return out
+
+
+# Control characters (C0 with NUL, DEL, C1) and surrogates: a str holds only lone ones,
+# which UTF-8 cannot encode.
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with its control characters and lone surrogates written out as JSON escapes
+    (NUL as `\\u0000`): PostgreSQL text holds it, and it reads the same in any terminal."""
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _strings(value: Any) -> Iterable[str]:

@@ -18,13 +18,16 @@ from talentflow.ingest.imports.schemas import ImportErrorPage, ImportOut, Import
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 
+# An Idempotency-Key: visible ASCII, so that it is stored as sent (PostgreSQL text holds no
+# NUL) and reads the same everywhere; the header and the listing's filter alike.
+KEY_PATTERN = r"^[\x21-\x7e]+$"
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
+        pattern=KEY_PATTERN,
         description="Names the upload (the CLI sends the file's SHA-256): the same key for the "
         "same vendor resumes the import, or answers its summary once completed",
     ),
@@ -105,7 +108,13 @@ async def list_imports(
     page: PaginationDep,
     vendor_id: Annotated[uuid.UUID | None, Query(description="Only this vendor's")] = None,
     idempotency_key: Annotated[
-        str | None, Query(max_length=200, description="Only the import this key names")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=KEY_PATTERN,
+            description="Only the import this key names",
+        ),
     ] = None,
 ) -> ImportPage:
     return await service.list_imports(
