@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -136,6 +137,25 @@ class TestSecrets:
         )
 
         assert response.status_code == 409
+
+    async def test_two_secrets_retired_at_once_leave_one_active(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, _ = await h.vendor(tenant)
+        await h.client.post(f"/v1/vendors/{vendor_id}/secrets", headers=h.auth(tenant))
+        vendor = f"/v1/vendors/{vendor_id}"
+        ids = [
+            s["id"] for s in (await h.client.get(vendor, headers=h.auth(tenant))).json()["secrets"]
+        ]
+
+        for _ in range(4):  # the race took nearly every time without the vendor's row locked
+            answers = await asyncio.gather(
+                *(h.client.delete(f"{vendor}/secrets/{i}", headers=h.auth(tenant)) for i in ids)
+            )
+            secrets = (await h.client.get(vendor, headers=h.auth(tenant))).json()["secrets"]
+            assert sorted(a.status_code for a in answers) == [204, 409]
+            assert sum(s["retired_at"] is None for s in secrets) == 1
+            added = await h.client.post(f"{vendor}/secrets", headers=h.auth(tenant))
+            ids = [s["id"] for s in secrets if s["retired_at"] is None] + [added.json()["id"]]
 
     async def test_unknown_secret_is_404(self, h) -> None:
         tenant = await h.tenant()

@@ -63,8 +63,11 @@ async def add_tenant_if_missing(
 # --- vendors and their secrets ------------------------------------------------------------------
 
 
-async def get_vendor(session: AsyncSession, vendor_id: uuid.UUID) -> Vendor | None:
-    return await session.get(Vendor, vendor_id, populate_existing=True)
+async def get_vendor(
+    session: AsyncSession, vendor_id: uuid.UUID, *, lock: bool = False
+) -> Vendor | None:
+    """The vendor; with `lock`, its row locked until the transaction ends (`FOR UPDATE`)."""
+    return await session.get(Vendor, vendor_id, populate_existing=True, with_for_update=lock)
 
 
 async def list_vendors(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[Vendor]:

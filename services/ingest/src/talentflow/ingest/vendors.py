@@ -167,8 +167,10 @@ async def add_secret(
 async def retire_secret(
     session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID, secret_id: uuid.UUID
 ) -> None:
-    """Retire a signing secret now; retiring a retired one changes nothing."""
-    vendor = await tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id)
+    """Retire a signing secret now; retiring a retired one changes nothing. The vendor's row
+    is locked first, so that two secrets retired at once cannot both pass the check that
+    one stays active."""
+    vendor = await tenant_vendor(session, tenant_id=tenant_id, vendor_id=vendor_id, lock=True)
     secret = await repository.get_secret(session, vendor_id=vendor.id, secret_id=secret_id)
     if secret is None:
         raise SecretNotFound()
@@ -234,10 +236,11 @@ async def active_secret_values(
 
 
 async def tenant_vendor(
-    session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID
+    session: AsyncSession, *, tenant_id: uuid.UUID, vendor_id: uuid.UUID, lock: bool = False
 ) -> Vendor:
-    """The tenant's vendor (VendorNotFound for another tenant's)."""
-    vendor = await repository.get_vendor(session, vendor_id)
+    """The tenant's vendor (VendorNotFound for another tenant's); with `lock`, its row locked
+    until the transaction ends."""
+    vendor = await repository.get_vendor(session, vendor_id, lock=lock)
     if vendor is None or vendor.tenant_id != tenant_id:
         raise VendorNotFound("no such vendor")
     return vendor
