@@ -11,7 +11,13 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 from talentflow.common.app import install_platform
-from talentflow.common.pagination import Page, Pagination, PaginationDep, pagination
+from talentflow.common.pagination import (
+    MAX_OFFSET,
+    Page,
+    Pagination,
+    PaginationDep,
+    pagination,
+)
 
 NUMBERS = list(range(250))
 
@@ -82,7 +88,12 @@ class TestPaginationDep:
 
     @pytest.mark.parametrize(
         ("query", "field"),
-        [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"offset": -1}, "offset")],
+        [
+            ({"limit": 0}, "limit"),
+            ({"limit": 101}, "limit"),
+            ({"offset": -1}, "offset"),
+            ({"offset": MAX_OFFSET + 1}, "offset"),  # 2^63 and more: past the database's int
+        ],
     )
     async def test_out_of_bounds_is_422_naming_the_field(
         self, client: httpx.AsyncClient, query: dict[str, int], field: str
@@ -105,7 +116,8 @@ class TestPaginationDep:
 
         limit = parameters(document, "/numbers")["limit"]
         assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 50)
-        assert parameters(document, "/numbers")["offset"]["minimum"] == 0
+        offset = parameters(document, "/numbers")["offset"]
+        assert (offset["minimum"], offset["maximum"]) == (0, MAX_OFFSET)
         wide = parameters(document, "/wide")["limit"]
         assert (wide["maximum"], wide["default"]) == (200, 20)
 

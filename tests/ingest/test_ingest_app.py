@@ -100,6 +100,24 @@ class TestWebhookRoute:
         assert response.json()["status"] == 405
 
 
+class TestQueryBounds:
+    @pytest.mark.parametrize(
+        ("path", "field"),
+        [
+            ("/v1/imports?offset=9223372036854775808", "offset"),
+            (f"/v1/imports/{uuid.uuid4()}/errors?offset=2147483648", "offset"),
+            (f"/v1/results/{uuid.uuid4()}?version=2147483648", "version"),
+        ],
+    )
+    async def test_a_number_past_the_databases_integers_is_422(
+        self, h, path: str, field: str
+    ) -> None:
+        response = await h.client.get(path, headers=h.auth(uuid.uuid4()))
+
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
 class TestReadiness:
     async def test_ready_with_database_and_broker(self, h) -> None:
         response = await h.client.get("/readyz")

@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
+# Past any listing's end, and within what PostgreSQL's OFFSET and the driver's integers take.
+MAX_OFFSET = 2**31 - 1
+
 
 class Page(BaseModel, Generic[T]):
     """One page of a listing; `total` counts every match, not just this page.
@@ -33,13 +36,16 @@ class Pagination:
 
 
 def pagination(*, default_limit: int = 50, max_limit: int = 100) -> Callable[..., Pagination]:
-    """A dependency reading `limit` (1 to `max_limit`) and `offset` (0 or more) from the query."""
+    """A dependency reading `limit` (1 to `max_limit`) and `offset` (0 to `MAX_OFFSET`) from
+    the query."""
 
     def dependency(
         limit: int = Query(
             default_limit, ge=1, le=max_limit, description=f"Page size, 1-{max_limit}."
         ),
-        offset: int = Query(0, ge=0, description="How many items to skip."),
+        offset: int = Query(
+            0, ge=0, le=MAX_OFFSET, description=f"How many items to skip, 0-{MAX_OFFSET}."
+        ),
     ) -> Pagination:
         return Pagination(limit=limit, offset=offset)
 

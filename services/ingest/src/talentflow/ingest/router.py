@@ -313,7 +313,8 @@ async def read_result(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     version: Annotated[
-        int | None, Query(ge=1, description="A given version; the latest when omitted")
+        int | None,
+        Query(ge=1, le=2**31 - 1, description="A given version; the latest when omitted"),
     ] = None,
 ) -> ResultOut:
     return await service.read_result(
