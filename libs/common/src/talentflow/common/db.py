@@ -58,6 +58,9 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         max_overflow=pool_size,
         pool_pre_ping=True,
         echo=echo,
+        # A statement's error (logged when unhandled) names the statement, never its
+        # parameters: they may be a person's data.
+        hide_parameters=True,
     )
 
 
