@@ -217,6 +217,16 @@ class TestRejectedPayload:
         assert response.headers["content-type"] == "application/problem+json"
         assert "JSON" in response.json()["detail"]
 
+    async def test_json_nested_too_deep_is_400_saying_so(self, h) -> None:
+        tenant = await h.tenant()
+        vendor_id, secret = await h.vendor(tenant)
+        body = b'{"x": ' + b"[" * 300 + b"]" * 300 + b"}"
+
+        response = await h.deliver(vendor_id, secret, body)
+
+        assert response.status_code == 400
+        assert "deeper than 200 levels" in response.json()["detail"]
+
     async def test_non_utf8_body_is_400(self, h) -> None:
         tenant = await h.tenant()
         vendor_id, secret = await h.vendor(tenant)

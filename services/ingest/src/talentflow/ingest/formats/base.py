@@ -78,8 +78,15 @@ def decode(body: bytes) -> Any:
     """A webhook body as JSON (MalformedWebhook when it is not UTF-8 JSON)."""
     try:
         return pydantic_core.from_json(body)
-    except ValueError:
-        raise MalformedWebhook("the body is not valid JSON") from None
+    except ValueError as exc:
+        raise not_json(str(exc)) from None
+
+
+def not_json(reason: str) -> MalformedWebhook:
+    """The 400 of a body pydantic-core could not read as JSON, for `reason` (its message)."""
+    if "recursion limit exceeded" in reason:
+        return MalformedWebhook(f"the body {TooDeep()}")
+    return MalformedWebhook("the body is not valid JSON")
 
 
 @dataclass(frozen=True)
@@ -222,9 +229,10 @@ class ModelAdapter(Adapter):
         try:
             parsed = self.model.model_validate_json(body)
         except ValidationError as exc:
-            problems = [e for e in pydantic_errors(exc) if e["type"] != "json_invalid"]
+            errors = pydantic_errors(exc)
+            problems = [e for e in errors if e["type"] != "json_invalid"]
             if not problems:
-                raise MalformedWebhook("the body is not valid JSON") from None
+                raise not_json(str(errors[0]["msg"]) if errors else "") from None
             raise invalid(self.format, problems) from None
         return self.finish(parsed), None
 
