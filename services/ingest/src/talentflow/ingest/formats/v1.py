@@ -51,6 +51,8 @@ def _encodable(value: str) -> str:
 
 
 def _no_control_but_lines(value: str) -> str:
+    if value.isprintable():  # most text, checked at C speed: no control character, no surrogate
+        return value
     _encodable(value)
     if _CONTROL_BUT_LINES.search(value):
         raise PydanticCustomError(
@@ -60,6 +62,8 @@ def _no_control_but_lines(value: str) -> str:
 
 
 def _single_line(value: str) -> str:
+    if value.isprintable():  # as above
+        return value
     _encodable(value)
     if _CONTROL.search(value):
         raise PydanticCustomError("control_characters", "must not contain control characters")
