@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from talentflow.common.app import REQUEST_ID_HEADER, install_platform
@@ -248,3 +250,64 @@ class TestLogging:
         assert line["message"] == "stored" and line["service"] == "ingest"
         assert line["correlation_id"] == "rid-1" and line["result_id"] == "r1"
         assert line["level"] == "INFO"
+
+
+class TestBodyLimit:
+    """`install_platform(max_body_bytes=...)`: bodies over the limit are 413 problem+json."""
+
+    @pytest.fixture
+    async def limited(self) -> AsyncIterator[tuple[httpx.AsyncClient, list[int]]]:
+        app = FastAPI()
+        app.state.settings = Settings(auth_secret=SECRET)
+        install_platform(
+            app, service="test", checks=dict, max_body_bytes=100, unlimited_paths=("/stream",)
+        )
+        served: list[int] = []
+
+        @app.post("/items")
+        async def create(item: Item) -> Item:
+            served.append(1)
+            return item
+
+        @app.post("/stream")
+        async def stream(request: Request) -> dict[str, int]:
+            return {"bytes": len(await request.body())}
+
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            yield c, served
+
+    async def test_a_body_declared_too_large_is_refused_unread(self, limited) -> None:
+        client, served = limited
+        body = json.dumps({"name": "x" * 200, "score": 1}).encode()
+
+        response = await client.post("/items", content=body)
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"] == "the request body must not exceed 100 bytes"
+        assert "x-request-id" in response.headers and served == []
+
+    async def test_a_chunked_body_is_stopped_once_past_the_limit(self, limited) -> None:
+        client, served = limited
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"name": "'
+            for _ in range(10):
+                yield b"x" * 20
+            yield b'", "score": 1}'
+
+        response = await client.post("/items", content=chunks())
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert served == []
+
+    async def test_a_body_within_the_limit_and_an_unlimited_path_pass(self, limited) -> None:
+        client, served = limited
+
+        small = await client.post("/items", json={"name": "Ada", "score": 90})
+        large = await client.post("/stream", content=b"x" * 10_000)
+
+        assert small.status_code == 200 and served == [1]
+        assert large.json() == {"bytes": 10_000}

@@ -456,6 +456,17 @@ class TestDryRun:
         (error,) = response.json()["errors"]
         assert error["field"] == "sample" and "deeper than 200" in error["message"]
 
+    async def test_a_request_over_two_mib_is_413(self, h) -> None:
+        sample = {**SMALL, "padding": "x" * (2 * 2**20)}
+        request = {"format": "mapping.v1", "mapping": fields(), "sample": sample}
+
+        response = await h.client.post(
+            "/v1/mappings/dry-run", json=request, headers=h.auth(uuid.uuid4())
+        )
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+
     async def test_a_vendors_saved_settings_store_and_publish_nothing(self, h) -> None:
         tenant = await h.tenant("US", "keep_unusable")
         created = await h.client.post(

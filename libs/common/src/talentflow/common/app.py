@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentflow.common.errors import install_error_handlers, problem
@@ -62,6 +63,47 @@ class _RequestContext:
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
 
 
+class _BodyLimit:
+    """Pure ASGI middleware: a request body over `max_bytes` is answered 413 problem+json,
+    by its Content-Length before anything is read, else as soon as the bytes read pass the
+    limit. Paths starting with one of `unlimited` are left alone (routes that stream their
+    body, or bound it themselves)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, unlimited: tuple[str, ...]) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.unlimited = unlimited
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.unlimited):
+            await self.app(scope, receive, send)
+            return
+        too_large = f"the request body must not exceed {self.max_bytes} bytes"
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem(
+                413,
+                code="payload-too-large",
+                title="Request body too large",
+                detail=too_large,
+                instance=scope["path"],
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:  # a chunked body: the handlers answer 413
+                    raise StarletteHTTPException(413, detail="Request body too large")
+            return message
+
+        await self.app(scope, limited, send)
+
+
 def health_router(checks: Callable[[], dict[str, ReadinessCheck]]) -> APIRouter:
     """/healthz answers while the process lives; /readyz runs every dependency check."""
     router = APIRouter(tags=["operations"])
@@ -103,10 +145,16 @@ def install_platform(
     service: str,
     checks: Callable[[], dict[str, ReadinessCheck]],
     openapi_models: Sequence[type[BaseModel]] = (),
+    max_body_bytes: int | None = None,
+    unlimited_paths: Sequence[str] = (),
 ) -> None:
     """Add error handlers, the request-id middleware, the operations routes and the
-    problem+json OpenAPI document to `app` (`openapi_models`: see `install_openapi`)."""
+    problem+json OpenAPI document to `app` (`openapi_models`: see `install_openapi`).
+    `max_body_bytes`: request bodies over it are 413, except on paths starting with one of
+    `unlimited_paths`."""
     install_error_handlers(app)
+    if max_body_bytes is not None:
+        app.add_middleware(_BodyLimit, max_bytes=max_body_bytes, unlimited=tuple(unlimited_paths))
     app.add_middleware(_RequestContext, service=service)
     app.include_router(health_router(checks))
     install_openapi(app, models=openapi_models)

@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
 
     # Largest webhook body accepted; anything bigger is answered 413 without being read whole.
     webhook_max_body_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)
+    # Largest body of the other JSON requests (a dry-run's sample and mapping, a vendor's
+    # settings): 413 beyond. Webhooks have their own limit; an import streams, unlimited.
+    api_max_body_bytes: int = Field(default=2 * MIB, ge=64 * 1024, le=64 * MIB)
     # Webhook receipts (the idempotency record of delivered webhook ids) are kept this long;
     # vendors retry for up to a few days, so never less than a week.
     webhook_receipt_retention_days: int = Field(default=30, ge=7)

@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The webhook body is read raw (signatures cover the exact bytes), so the route refers
         # to its format by hand.
         openapi_models=[InterviewResultV1],
+        max_body_bytes=settings.api_max_body_bytes,
+        unlimited_paths=("/v1/webhooks/", "/v1/imports"),
     )
     app.router.routes.insert(0, webhook_route)  # served first: the vendors' hot path
     app.include_router(router)
