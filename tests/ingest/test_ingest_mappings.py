@@ -292,7 +292,9 @@ class TestMappingSave:
             ('{"const": 1e400}', "mapping.fields.report_url.const"),
             ('{"const": "a\\u0000b"}', "mapping.fields.report_url.const"),
             ('{"const": "\\ud800"}', "mapping.fields.report_url.const"),
-            ("\"'a\\u0000b'\"", "mapping.fields.report_url.expr"),
+            ("\"'a\\u0000b'\"", "mapping.fields.report_url"),
+            ('{"expr": "\'a\\u0000b\'"}', "mapping.fields.report_url.expr"),
+            ('"\\ud800"', "mapping.fields.report_url"),  # shorthand: checked before compiling
         ],
     )
     async def test_a_value_postgresql_cannot_store_is_422_naming_it(

@@ -74,7 +74,7 @@ class _Spec(BaseModel):
 def _shorthand(value: Any) -> Any:
     """ "a.b" is short for {"expr": "a.b"} (checked here, so an error names this field)."""
     if isinstance(value, str):
-        return {"expr": checked(value)}
+        return {"expr": checked(_storable(value))}
     return value
 
 
