@@ -311,3 +311,26 @@ class TestBodyLimit:
 
         assert small.status_code == 200 and served == [1]
         assert large.json() == {"bytes": 10_000}
+
+
+class TestUnhandledErrorLog:
+    async def test_the_log_and_the_answer_carry_the_requests_id(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        seen: list[str | None] = []
+
+        class Recorder(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if record.getMessage() == "unhandled error":
+                    seen.append(correlation_id.get())
+
+        handler = Recorder()
+        logging.getLogger("talentflow.common.errors").addHandler(handler)
+        try:
+            response = await client.get("/boom", headers={REQUEST_ID_HEADER: "req-boom-1"})
+        finally:
+            logging.getLogger("talentflow.common.errors").removeHandler(handler)
+
+        assert response.status_code == 500
+        assert seen == ["req-boom-1"]
+        assert response.headers[REQUEST_ID_HEADER] == "req-boom-1"

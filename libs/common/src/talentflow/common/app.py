@@ -14,10 +14,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talentflow.common.errors import install_error_handlers, problem
-from talentflow.common.logging import correlation_id, new_correlation_id
+from talentflow.common.logging import (
+    REQUEST_ID_HEADER as REQUEST_ID_HEADER,  # re-exported: callers import it from here
+)
+from talentflow.common.logging import (
+    REQUEST_ID_SCOPE_KEY,
+    correlation_id,
+    new_correlation_id,
+)
 from talentflow.common.openapi import install_openapi
-
-REQUEST_ID_HEADER = "X-Request-ID"
 
 HTTP_REQUESTS = Counter(
     "talentflow_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
@@ -42,6 +47,7 @@ class _RequestContext:
             return
         rid = Headers(scope=scope).get(REQUEST_ID_HEADER) or new_correlation_id()
         rid = rid[:100]
+        scope[REQUEST_ID_SCOPE_KEY] = rid
         token = correlation_id.set(rid)
         started = time.perf_counter()
         status = 500

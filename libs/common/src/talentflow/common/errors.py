@@ -13,6 +13,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from talentflow.common.logging import REQUEST_ID_HEADER, REQUEST_ID_SCOPE_KEY, correlation_id
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -178,10 +180,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"error": type(exc).__name__})
+        # Called outside every middleware, once the request-id middleware has returned: the
+        # request's id is taken back from the scope, for the log and for the answer.
+        rid = request.scope.get(REQUEST_ID_SCOPE_KEY)
+        token = correlation_id.set(rid)
+        try:
+            log.exception("unhandled error", extra={"error": type(exc).__name__})
+        finally:
+            correlation_id.reset(token)
         return problem(
             500,
             code="internal",
             title="Internal error",
             instance=request.url.path,
+            headers={REQUEST_ID_HEADER: rid} if rid else None,
         )

@@ -14,6 +14,10 @@ from contextvars import ContextVar
 from pythonjsonlogger.json import JsonFormatter
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+REQUEST_ID_HEADER = "X-Request-ID"
+# Where the request-id middleware leaves the request's id in the ASGI scope, for what runs
+# after it has returned (the handler of an unhandled error, outside every middleware).
+REQUEST_ID_SCOPE_KEY = "talentflow.request_id"
 
 
 class _ContextFilter(logging.Filter):
