@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -446,6 +447,21 @@ class TestRefusals:
         assert response.status_code == status
         assert response.headers["content-type"] == "application/problem+json"
         assert await h.rows("SELECT id FROM ingest.imports WHERE vendor_id = :v", v=vendor[1]) == []
+
+    async def test_a_compressed_body_is_415_not_lines_of_garbage(self, h, vendor) -> None:
+        tenant, vendor_id = vendor
+        headers = {**h.auth(tenant), "content-type": NDJSON, "content-encoding": "gzip"}
+
+        response = await h.client.post(
+            "/v1/imports",
+            params={"vendor_id": str(vendor_id)},
+            content=gzip.compress(ndjson(h.payload())),
+            headers=headers,
+        )
+
+        assert response.status_code == 415
+        assert "uncompressed" in response.json()["detail"]
+        assert await h.rows("SELECT id FROM ingest.imports WHERE vendor_id = :v", v=vendor_id) == []
 
     async def test_unknown_and_foreign_vendors_are_404(self, h, vendor) -> None:
         other_tenant = await h.tenant()

@@ -48,8 +48,12 @@ class Row:
     raw: bytes | None = None
 
 
-def media_format(content_type: str | None) -> str:
-    """ "ndjson" or "csv" from a Content-Type header; UnsupportedMediaType (415) otherwise."""
+def media_format(content_type: str | None, content_encoding: str | None = None) -> str:
+    """ "ndjson" or "csv" from a Content-Type header; UnsupportedMediaType (415) otherwise,
+    and for a body sent compressed (a Content-Encoding other than identity): its bytes
+    would be read as lines of garbage."""
+    if (content_encoding or "identity").strip().lower() != "identity":
+        raise UnsupportedMediaType("send the file uncompressed (no Content-Encoding)")
     media, _, params = (content_type or "").partition(";")
     media = media.strip().lower()
     charset = re.search(r"charset\s*=\s*\"?([^\";\s]+)", params, re.IGNORECASE)

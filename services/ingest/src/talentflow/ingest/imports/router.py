@@ -80,7 +80,8 @@ async def create_import(
     principal: HrAdminDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ImportOut:
-    fmt = ImportFormat(media_format(request.headers.get("content-type")))
+    headers = request.headers
+    fmt = ImportFormat(media_format(headers.get("content-type"), headers.get("content-encoding")))
     outcome = await runner.run_import(
         runtime,
         tenant_id=principal.tenant_id,
