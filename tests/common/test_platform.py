@@ -301,6 +301,7 @@ class TestBodyLimit:
 
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/payload-too-large")
         assert served == []
 
     async def test_a_body_within_the_limit_and_an_unlimited_path_pass(self, limited) -> None:

@@ -127,6 +127,11 @@ def field_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
+# Problem types of HTTP errors raised by the platform itself, named as their ServiceError
+# counterparts are (a body over the limit: `app._BodyLimit`, by its length or as it is read).
+_HTTP_CODES = {413: "payload-too-large"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of `app` as problem+json; never leak internals, never a bare 500."""
 
@@ -157,7 +162,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(
             exc.status_code,
-            code=f"http-{exc.status_code}",
+            code=_HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}"),
             title=str(exc.detail),
             instance=request.url.path,
             headers=dict(exc.headers or {}),
