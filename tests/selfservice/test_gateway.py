@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from talentflow.common.auth import Role
-from talentflow.selfservice.config import Settings
+from talentflow.selfservice.config import MIB, Settings
 from talentflow.selfservice.main import create_app
 
 UPSTREAM_PROBLEM = {
@@ -39,7 +39,7 @@ def echo_app(seen: list[str], release: asyncio.Event) -> FastAPI:
         return await call_next(request)
 
     async def echo(request: Request) -> JSONResponse:
-        return JSONResponse(
+        answer = JSONResponse(
             {
                 "method": request.method,
                 "path": request.url.path,
@@ -49,6 +49,12 @@ def echo_app(seen: list[str], release: asyncio.Event) -> FastAPI:
             },
             status_code=201 if request.method == "POST" else 200,
         )
+        # The entity tag asked for comes back as the current one, byte for byte.
+        answer.raw_headers += [
+            (b"etag", v) for k, v in request.headers.raw if k == b"if-none-match"
+        ]
+        answer.raw_headers += [(b"link", b'</v1/jobs?page=2>; rel="next"')] * 2
+        return answer
 
     app.add_api_route("/v1/jobs", echo, methods=["GET", "POST"])
     app.add_api_route("/v1/jobs/{job_id}/rule-sets", echo, methods=["POST"])
@@ -154,3 +160,93 @@ class TestGateway:
         assert response.status_code == 401
         assert response.json()["type"].endswith("/unauthorized")
         assert len(upstream.requests) == before
+
+    async def test_header_bytes_beyond_ascii_go_upstream_as_sent(
+        self, client, token, upstream
+    ) -> None:
+        # Starlette reads header values as latin-1; httpx sends a str value only if it is ASCII.
+        sent = {
+            "X-Request-ID": b"caf\xe9",
+            "Accept-Language": b"fr-\xe9",
+            "If-None-Match": b'"\xe9tag"',
+            "Idempotency-Key": b"k\xe9y",
+            "Content-Type": b"application/json; x=\xe9",
+        }
+        headers = token(uuid.uuid4(), uuid.uuid4(), Role.HR) | sent
+        response = await client.get("/v1/jobs", headers=headers)
+        assert response.status_code == 200, response.text
+        seen = response.json()["headers"]
+        assert {name: seen[name.lower()].encode("latin-1") for name in sent} == sent
+        assert (b"x-request-id", b"caf\xe9") in response.headers.raw
+        assert (b"etag", b'"\xe9tag"') in response.headers.raw
+
+        posted = await client.post("/v1/jobs", content=b"{}", headers=headers)
+        assert posted.status_code == 201, posted.text
+        assert posted.json()["headers"]["idempotency-key"].encode("latin-1") == b"k\xe9y"
+
+    async def test_upstream_headers_come_back_as_sent(self, client, token) -> None:
+        # UTF-8 that is not latin-1: httpx decodes it as UTF-8, Starlette encodes latin-1.
+        etag = '"\u20ac"'.encode()
+        response = await client.get(
+            "/v1/jobs", headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR) | {"If-None-Match": etag}
+        )
+        assert response.status_code == 200, response.text
+        assert (b"etag", etag) in response.headers.raw
+        assert response.headers.get_list("link") == ['</v1/jobs?page=2>; rel="next"'] * 2
+
+
+class TestBodyLimit:
+    LIMIT = 2 * MIB  # the default of api_max_body_bytes
+
+    async def test_a_body_declared_too_large_is_413_and_not_forwarded(
+        self, client, token, upstream
+    ) -> None:
+        before = len(upstream.requests)
+        response = await client.post(
+            "/v1/jobs",
+            content=b" " * (self.LIMIT + 1),
+            headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR)
+            | {"Content-Type": "application/json"},
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/payload-too-large")
+        assert len(upstream.requests) == before
+
+    async def test_a_chunked_body_is_413_once_past_the_limit(self, client, token, upstream) -> None:
+        sent = 0
+
+        async def body() -> AsyncIterator[bytes]:
+            nonlocal sent
+            for _ in range(64):  # 4 MiB, if it were all read
+                sent += 64 * 1024
+                yield b" " * (64 * 1024)
+
+        before = len(upstream.requests)
+        response = await client.post(
+            "/v1/jobs/" + str(uuid.uuid4()) + "/rule-sets",
+            content=body(),
+            headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR_ADMIN),
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert len(upstream.requests) == before
+        assert sent <= self.LIMIT + 64 * 1024  # reading stopped right past the limit
+
+    async def test_a_body_within_the_limit_is_forwarded(self, client, token) -> None:
+        body = b'{"title": "' + b"x" * (self.LIMIT - 64) + b'"}'
+        response = await client.post(
+            "/v1/jobs",
+            content=body,
+            headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR)
+            | {"Content-Type": "application/json"},
+        )
+        assert response.status_code == 201, response.text[:200]
+        assert len(response.json()["body"]) == len(body)
+
+    def test_the_limit_is_a_setting(self, settings: Settings, monkeypatch) -> None:
+        monkeypatch.setenv("TALENTFLOW_SELFSERVICE_API_MAX_BODY_BYTES", str(MIB))
+        assert (
+            Settings(**settings.model_dump(exclude={"api_max_body_bytes"})).api_max_body_bytes
+            == MIB
+        )

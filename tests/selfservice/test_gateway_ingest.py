@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -182,7 +183,65 @@ class TestIngestRoutes:
         assert response.json()["detail"] == "upstream ingest unavailable"
 
 
+class TestReadBody:
+    async def test_a_caller_breaking_off_a_read_body_is_no_error(
+        self, app, serve, hr_admin, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO)
+        # uvicorn logs an app's exception on its own logger, which does not reach the root
+        # logger caplog listens on; it sets that logger up as it starts.
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        try:
+            async with serve(app) as gateway:
+                uvicorn_log.addHandler(caplog.handler)
+                host, port = gateway.removeprefix("http://").split(":")
+                _, writer = await asyncio.open_connection(host, int(port))
+                head = (
+                    f"POST /v1/vendors/{VENDOR}/dry-run HTTP/1.1\r\nHost: {host}\r\n"
+                    f"Authorization: {hr_admin['Authorization']}\r\n"
+                    "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+                )
+                writer.write(head.encode() + b"x" * 1024)
+                await writer.drain()
+                writer.close()  # gone after 1 KB of the 100000 bytes announced
+                await writer.wait_closed()
+            # Leaving `serve` waited for the request to be handled to its end.
+        finally:
+            uvicorn_log.removeHandler(caplog.handler)
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        assert "caller disconnected before its body was complete" in caplog.messages
+
+
 class TestStreamedImport:
+    async def test_is_not_bound_by_the_body_limit(self, client, ingest, hr_admin) -> None:
+        ingest.release_answer.set()
+        body = b"x" * (3 * 1024 * 1024)  # over the gateway's default limit of 2 MiB
+        response = await client.post(
+            f"/v1/imports?vendor_id={VENDOR}",
+            content=body,
+            headers={**hr_admin, "Content-Type": "application/x-ndjson"},
+        )
+        assert response.status_code == 201, response.text
+        head = json.loads(response.text.splitlines()[0])
+        assert (head["bytes"], head["sha256"]) == (len(body), hashlib.sha256(body).hexdigest())
+
+    async def test_header_bytes_beyond_ascii_go_to_ingest_as_sent(
+        self, client, ingest, hr_admin
+    ) -> None:
+        ingest.release_answer.set()
+        response = await client.post(
+            f"/v1/imports?vendor_id={VENDOR}",
+            content=b'{"result_id": "r-1"}\n',
+            headers={
+                **hr_admin,
+                "Content-Type": "application/x-ndjson",
+                "Idempotency-Key": b"k\xe9y",
+            },
+        )
+        assert response.status_code == 201, response.text
+        head = json.loads(response.text.splitlines()[0])
+        assert head["idempotency_key"].encode("latin-1") == b"k\xe9y"
+
     async def test_body_and_answer_stream_through_without_being_held(
         self, app, serve, ingest, hr_admin
     ) -> None:

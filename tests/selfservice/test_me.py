@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from talentflow.common.auth import Role
+from talentflow.common.db import transaction
 from talentflow.selfservice.advice import CATALOGUE, GENERIC, PLAN_ACTION
 from talentflow.selfservice.models import PLATFORM
 
@@ -155,6 +157,43 @@ class TestMyReports:
             str(older.result_id),
         ]
         assert reports[1]["status"] == "awaiting_result"
+
+    @pytest.mark.parametrize(("stored", "newest"), [("-infinity", False), ("infinity", True)])
+    async def test_a_report_dated_infinity_is_listed_in_order(
+        self, client, store, events, token, sessionmaker, stored, newest
+    ) -> None:
+        tenant = uuid.uuid4()
+        dated = events.result(tenant, "r-9")
+        undated = events.result(tenant, "r-9")
+        await store(dated, undated, events.decision(undated))
+        # A row written before ingest validated dates; asyncpg reads PostgreSQL's +-infinity
+        # back as a naive datetime.max / datetime.min.
+        async with transaction(sessionmaker) as session:
+            await session.execute(
+                text(
+                    "UPDATE selfservice.reports"
+                    " SET interviewed_at = CAST(CAST(:stored AS text) AS timestamptz)"
+                    " WHERE result_id = :result_id"
+                ),
+                {"stored": stored, "result_id": undated.result_id},
+            )
+        order = [str(undated.result_id), str(dated.result_id)]
+        expected = order if newest else order[::-1]
+
+        mine = token(dated.candidate_id, tenant, Role.CANDIDATE)
+        response = await client.get("/v1/me/reports", headers=mine)
+        assert response.status_code == 200, response.text
+        assert [r["result_id"] for r in response.json()] == expected
+        one = await client.get(f"/v1/me/reports/{undated.result_id}", headers=mine)
+        assert one.status_code == 200, one.text
+        assert one.json()["status"] == "complete"
+
+        hr = token(uuid.uuid4(), tenant, Role.HR)
+        theirs = await client.get(f"/v1/candidates/{dated.candidate_id}/reports", headers=hr)
+        assert theirs.status_code == 200, theirs.text
+        assert [r["result_id"] for r in theirs.json()] == expected
+        listed = await client.get("/v1/candidates", headers=hr)
+        assert listed.status_code == 200, listed.text
 
     async def test_one_report_by_id(self, client, store, events, token) -> None:
         tenant = uuid.uuid4()

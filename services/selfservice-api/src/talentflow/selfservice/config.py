@@ -9,6 +9,8 @@ from pydantic_settings import SettingsConfigDict
 
 from talentflow.common.settings import ServiceSettings
 
+MIB = 1024 * 1024
+
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TALENTFLOW_SELFSERVICE_", extra="ignore")
@@ -23,6 +25,9 @@ class Settings(ServiceSettings):
     # Read and write timeout of a streamed call (a bulk import of up to hundreds of MB, which
     # ingest answers only once every row is stored); connecting still takes upstream_timeout_s.
     upstream_streaming_timeout_s: float = Field(default=600.0, gt=0, le=3600)
+    # Largest request body the gateway reads (a job, a rule set, a vendor, a dry-run's sample):
+    # 413 beyond, by Content-Length before anything is read. Imports stream, unlimited.
+    api_max_body_bytes: int = Field(default=2 * MIB, ge=64 * 1024, le=64 * MIB)
 
 
 @lru_cache

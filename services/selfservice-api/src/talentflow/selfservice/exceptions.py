@@ -48,7 +48,7 @@ class UpstreamUnavailable(Unavailable):
 
 
 class RequestBodyIncomplete(ServiceError):
-    """The caller disconnected before its (streamed) request body was complete."""
+    """The caller disconnected before its request body was complete."""
 
     status_code = 400
     code = "request-body-incomplete"

@@ -26,6 +26,10 @@ SecretId = Annotated[uuid.UUID, Path(description="the signing secret's id")]
 ResultId = Annotated[uuid.UUID, Path(description="the interview result's id")]
 ImportId = Annotated[uuid.UUID, Path(description="the import's id")]
 
+# Gateway paths whose body streams to ingest (`forward_streaming`, up to hundreds of MB): the
+# gateway's request body limit (`api_max_body_bytes`) spares every path starting so.
+STREAMED_PATHS = ("/v1/imports",)
+
 
 def _parameters(*specs: tuple[str, str, dict[str, Any], str, bool]) -> dict[str, Any]:
     """`openapi_extra` listing parameters the gateway passes on without reading them."""

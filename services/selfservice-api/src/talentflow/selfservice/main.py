@@ -63,7 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    install_platform(app, service=SERVICE, checks=lambda: app.state.runtime.readiness_checks())
+    install_platform(
+        app,
+        service=SERVICE,
+        checks=lambda: app.state.runtime.readiness_checks(),
+        # Forwarded bodies are read whole before they go on, except an import's, which streams.
+        max_body_bytes=settings.api_max_body_bytes,
+        unlimited_paths=gateway_ingest.STREAMED_PATHS,
+    )
     app.include_router(router.me)
     app.include_router(router.hr)
     app.include_router(gateway.router)

@@ -7,12 +7,16 @@ cannot be reached or does not answer in time is a 503 problem naming it.
 `forward` reads the (small) body first; `forward_streaming` is for bodies too large to hold
 (bulk imports): the body goes upstream chunk by chunk as it arrives, chunked, and the answer
 comes back the same way, so the gateway never holds either in full.
+
+Header values travel as the bytes the caller sent (and the upstream answered): HTTP allows
+any byte from 0x80 up in a value (obs-text), and whether such a value is valid is for the
+service that reads it to say, not a reason for the gateway to fail.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Literal
 
 import httpx
@@ -92,22 +96,47 @@ def create_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def _picked(
+    raw: Iterable[tuple[bytes, bytes]], names: tuple[str, ...], *, first_only: bool
+) -> RawHeaders:
+    """The non-empty values of `names` (in lower case) in `raw`, as bytes, in order; with
+    `first_only`, just the first of each name."""
+    wanted = {name.encode("ascii") for name in names}
+    picked: RawHeaders = []
+    seen: set[bytes] = set()
+    for name, value in raw:
+        key = name.lower()
+        if key in wanted and value and not (first_only and key in seen):
+            picked.append((key, value))
+            seen.add(key)
+    return picked
+
+
 def _target(
     request: Request, upstreams: Upstreams, upstream: UpstreamName, path: str
-) -> tuple[str, dict[str, str]]:
-    """The upstream URL (with the caller's query string) and the headers that go along."""
+) -> tuple[str, RawHeaders]:
+    """The upstream URL (with the caller's query string) and the headers that go along, as
+    the caller sent them (Starlette's str headers are their bytes decoded as latin-1)."""
     url = upstreams.urls[upstream].rstrip("/") + path
     if request.url.query:
         url += "?" + request.url.query
-    headers = {name: value for name in REQUEST_HEADERS if (value := request.headers.get(name))}
+    headers = _picked(request.headers.raw, REQUEST_HEADERS, first_only=True)
     request_id = correlation_id.get() or request.headers.get(REQUEST_ID_HEADER)
     if request_id:
-        headers[REQUEST_ID_HEADER] = request_id
+        headers.append(
+            (REQUEST_ID_HEADER.encode("ascii"), request_id.encode("latin-1", errors="replace"))
+        )
     return url, headers
 
 
-def _passed_headers(answer: httpx.Response) -> dict[str, str]:
-    return {name: value for name in RESPONSE_HEADERS if (value := answer.headers.get(name))}
+def _with_passed_headers(response: Response, answer: httpx.Response) -> Response:
+    """`response` with the upstream's headers worth passing back, byte for byte (each value
+    of a repeated one, such as Link)."""
+    response.raw_headers.extend(_picked(answer.headers.raw, RESPONSE_HEADERS, first_only=False))
+    return response
 
 
 def _unavailable(upstream: UpstreamName, exc: Exception) -> UpstreamUnavailable:
@@ -120,13 +149,18 @@ async def forward(
 ) -> Response:
     """Send the caller's request to `upstream` at `path`; return its answer unchanged."""
     url, headers = _target(request, upstreams, upstream, path)
-    body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
+    try:
+        body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
+    except ClientDisconnect as exc:
+        # The caller went away mid-body: nothing to forward, and nobody to answer.
+        log.info("caller disconnected before its body was complete", extra={"upstream": upstream})
+        raise RequestBodyIncomplete() from exc
     try:
         answer = await upstreams.client.request(request.method, url, headers=headers, content=body)
     except httpx.TransportError as exc:
         raise _unavailable(upstream, exc) from exc
-    return Response(
-        content=answer.content, status_code=answer.status_code, headers=_passed_headers(answer)
+    return _with_passed_headers(
+        Response(content=answer.content, status_code=answer.status_code), answer
     )
 
 
@@ -157,12 +191,14 @@ async def forward_streaming(
         raise RequestBodyIncomplete() from exc
     except httpx.TransportError as exc:
         raise _unavailable(upstream, exc) from exc
-    return StreamingResponse(
-        _relay(answer),
-        status_code=answer.status_code,
-        headers=_passed_headers(answer),
-        # Closing twice is harmless; between them, every way a response can end is covered.
-        background=BackgroundTask(answer.aclose),
+    return _with_passed_headers(
+        StreamingResponse(
+            _relay(answer),
+            status_code=answer.status_code,
+            # Closing twice is harmless; between them, every way a response can end is covered.
+            background=BackgroundTask(answer.aclose),
+        ),
+        answer,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -255,7 +256,18 @@ async def _reports(
 
 def _newest_first(view: InterviewReport) -> tuple[float, str]:
     when = view.interviewed_at or (view.decision.decided_at if view.decision else None)
-    return (-(when.timestamp() if when else 0.0), str(view.result_id))
+    return (-_seconds(when), str(view.result_id))
+
+
+def _seconds(when: datetime | None) -> float:
+    """`when` as seconds since the epoch (0 when unknown). asyncpg reads PostgreSQL's
+    -infinity and infinity as the naive `datetime.min` and `datetime.max`, whose timestamp in
+    local time is out of range: a naive value counts as UTC, so they sort oldest and newest."""
+    if when is None:
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
 
 
 async def _evidence(
