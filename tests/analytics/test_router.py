@@ -154,6 +154,31 @@ class TestFunnelReport:
         assert body["totals"]["results_received"] == 2
         assert (body["from"], body["to"]) == ("2026-03-02", "2026-03-05")
 
+    @pytest.mark.parametrize(
+        ("params", "received"),
+        [
+            ({"to": "9999-12-31"}, 1),
+            ({"from": "0001-01-01", "to": "9999-12-31"}, 1),
+            ({"from": "0001-01-01"}, 1),
+            ({"from": "9999-12-31", "to": "9999-12-31"}, 0),
+            ({"from": "0001-01-01", "to": "0001-01-01"}, 0),
+        ],
+        ids=["to-max", "min-to-max", "from-min", "max-day", "min-day"],
+    )
+    async def test_period_may_reach_the_first_and_last_representable_day(
+        self, client, seed, bearer, tenant_id, make_result, params, received
+    ) -> None:
+        await seed(make_result(tenant_id, uuid.uuid4(), T0))
+
+        response = await client.get(
+            "/v1/reports/funnel", params=params, headers=bearer(tenant_id, Role.HR)
+        )
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["totals"]["results_received"] == received
+        assert (body["from"], body["to"]) == (params.get("from"), params.get("to"))
+
     async def test_job_filter_keeps_one_job(
         self, client, seed, bearer, tenant_id, make_result, make_decision
     ) -> None:
@@ -256,6 +281,7 @@ class TestFunnelReport:
         [
             ({"from": "2026-02-30"}, "from"),
             ({"to": "yesterday"}, "to"),
+            ({"to": "10000-01-01"}, "to"),
             ({"job_id": "7"}, "job_id"),
             ({"origin": "csv"}, "origin"),
         ],

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from talentflow.common.auth import Role
 from talentflow.screening.models import RuleSet
 
 RULE = {"expression": "communication >= 85 and customer_cases >= 2", "on_fail": "reject"}
+
+
+async def post_raw(api, url: str, body: dict[str, Any]):
+    """POST `body` as ASCII JSON: lone surrogates travel as `\\udXXX` escapes, as from a browser
+    (httpx's own `json=` encodes UTF-8 and cannot carry them)."""
+    headers = {**api.headers(), "Content-Type": "application/json"}
+    return await api.client.post(url, content=json.dumps(body), headers=headers)
 
 
 class TestCreateJob:
@@ -229,3 +239,109 @@ class TestPreview:
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["position"] == 12
+
+
+class TestTextFields:
+    """Free text PostgreSQL cannot store is a 422 naming the field: NUL (text_characters) and
+    lone surrogates (pydantic's string_unicode). A title is one line besides: no control
+    characters or line breaks inside it."""
+
+    @pytest.mark.parametrize(
+        ("title", "error_type", "message"),
+        [
+            ("a\u0000b", "text_characters", "U+0000 at position 1"),
+            ("a\nb", "text_characters", "U+000A at position 1"),
+            ("ab\rc", "text_characters", "U+000D at position 2"),
+            ("a\u001bb", "text_characters", "U+001B at position 1"),
+            ("a\u0085b", "text_characters", "U+0085 at position 1"),
+            ("a\u2028b", "text_characters", "U+2028 at position 1"),
+            ("a\ud800b", "string_unicode", "unicode"),
+            ("\udfffab", "string_unicode", "unicode"),
+        ],
+        ids=["nul", "newline", "cr", "escape", "nel", "lsep", "high-surrogate", "low-surrogate"],
+    )
+    async def test_title_with_such_characters_is_422_naming_it(
+        self, api, title, error_type, message
+    ) -> None:
+        response = await post_raw(api, "/v1/jobs", {"title": title})
+
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        [error] = response.json()["errors"]
+        assert (error["field"], error["in"], error["type"]) == ("title", "body", error_type)
+        assert message in error["message"]
+        listed = await api.client.get("/v1/jobs", headers=api.headers())
+        assert listed.json()["total"] == 0
+
+    async def test_title_keeps_other_unicode_and_loses_surrounding_whitespace(self, api) -> None:
+        response = await post_raw(api, "/v1/jobs", {"title": "\t Kundenbetreuer:in \U0001f4de\n"})
+
+        assert response.status_code == 201, response.text
+        assert response.json()["title"] == "Kundenbetreuer:in \U0001f4de"
+
+    @pytest.mark.parametrize(
+        ("bad", "error_type"),
+        [("\u0000", "text_characters"), ("\ud800", "string_unicode")],
+        ids=["nul", "surrogate"],
+    )
+    async def test_expression_with_such_characters_is_422_on_every_route(
+        self, api, bad, error_type
+    ) -> None:
+        job = await api.create_job(rule=RULE)
+        expression = f"logic >= 60{bad} and teamwork > 1"
+        attempts = [
+            ("/v1/jobs", {"title": "x", "rule": {"expression": expression}}, "rule.expression"),
+            (f"/v1/jobs/{job['id']}/rule-sets", {"expression": expression}, "expression"),
+            (f"/v1/jobs/{job['id']}/rule-sets/preview", {"expression": expression}, "expression"),
+        ]
+        for url, body, field in attempts:
+            response = await post_raw(api, url, body)
+
+            assert response.status_code == 422, (url, response.text)
+            [error] = response.json()["errors"]
+            assert (error["field"], error["type"]) == (field, error_type), url
+        listed = await api.client.get(f"/v1/jobs/{job['id']}/rule-sets", headers=api.headers())
+        assert listed.json()["total"] == 1
+
+    async def test_expression_may_span_lines(self, api) -> None:
+        job = await api.create_job()
+        response = await post_raw(
+            api,
+            f"/v1/jobs/{job['id']}/rule-sets",
+            {"expression": "logic >= 60\n\tand teamwork > 1"},
+        )
+
+        assert response.status_code == 201, response.text
+
+    @pytest.mark.parametrize("key", ["a\u0000b", "a\ud800b"], ids=["nul", "surrogate"])
+    async def test_requirement_name_with_such_characters_is_422(self, api, key) -> None:
+        response = await post_raw(api, "/v1/jobs", {"title": "x", "requirements": {key: 50}})
+
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["field"].startswith("requirements.")
+
+
+class TestBodyLimit:
+    async def test_a_body_over_the_limit_is_413_problem_json(self, api) -> None:
+        limit = api.settings.api_max_body_bytes
+        body = json.dumps({"title": "x", "padding": "x" * limit})
+
+        response = await api.client.post(
+            "/v1/jobs",
+            content=body,
+            headers={**api.headers(), "Content-Type": "application/json"},
+        )
+
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"] == f"the request body must not exceed {limit} bytes"
+        listed = await api.client.get("/v1/jobs", headers=api.headers())
+        assert listed.json()["total"] == 0
+
+    async def test_a_body_under_the_limit_is_served(self, api) -> None:
+        padding = "x" * (api.settings.api_max_body_bytes - 100)
+
+        response = await post_raw(api, "/v1/jobs", {"title": "x", "padding": padding})
+
+        assert response.status_code == 201, response.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,6 +118,16 @@ def _figures(row: repository.FunnelRow) -> FunnelFigures:
 _NOTHING = repository.FunnelRow(None, 0, 0, 0, 0, 0, 0, None)
 
 
+def _interview_window(period: Period) -> tuple[datetime | None, datetime | None]:
+    """`period` as UTC times [since, until); None leaves that end open. The last day ends where
+    the next one starts; after date.max (9999-12-31) there is none and no time is later, so
+    that end stays open rather than overflowing."""
+    since = datetime.combine(period.start, time.min, UTC) if period.start else None
+    if period.end is None or period.end == date.max:
+        return since, None
+    return since, datetime.combine(period.end + timedelta(days=1), time.min, UTC)
+
+
 async def funnel_report(
     session: AsyncSession,
     *,
@@ -127,8 +137,7 @@ async def funnel_report(
     origin: Origin | None = None,
 ) -> FunnelReport:
     """The screening funnel of the tenant's results interviewed in `period`, per job and overall."""
-    since = datetime.combine(period.start, time.min, UTC) if period.start else None
-    until = datetime.combine(period.end + timedelta(days=1), time.min, UTC) if period.end else None
+    since, until = _interview_window(period)
     rows = await repository.funnel_counts(
         session, tenant_id=tenant_id, job_id=job_id, since=since, until=until, origin=origin
     )

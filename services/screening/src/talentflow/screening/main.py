@@ -42,6 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Talentflow screening", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
     )
     app.state.settings = settings
-    install_platform(app, service="screening", checks=lambda: app.state.runtime.readiness_checks())
+    install_platform(
+        app,
+        service="screening",
+        checks=lambda: app.state.runtime.readiness_checks(),
+        max_body_bytes=settings.api_max_body_bytes,
+    )
     app.include_router(router)
     return app
