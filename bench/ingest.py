@@ -1,7 +1,8 @@
 """Webhook ingest benchmark: sustained accepted deliveries per second and latency, side by
 side with a bare FastAPI endpoint that validates the same body, measured in the same run.
 
-    python bench/ingest.py [--seconds 12] [--relay-inside] [--workers N] [--fresh-wal] [--quick]
+    python bench/ingest.py [--seconds 12] [--relay-inside] [--workers N] [--fresh-wal]
+                           [--pace-writeback] [--quick]
 
 Starts an embedded PostgreSQL (ingest's migrations; spare WAL segments made ahead, as a
 database that has been running has them: see `stack.recycle_wal`), the Tansu broker, ingest
@@ -23,7 +24,9 @@ delivery of its own candidate).
 `--relay-inside`: the outbox relay inside the HTTP worker instead (the default of
 `python -m talentflow.ingest serve`, what `make run` and the tests use). `--fresh-wal`: no
 spare WAL segments, as in a new cluster, which creates one every 16 MB of WAL and holds every
-commit meanwhile.
+commit meanwhile. `--pace-writeback`: the kernel's writeback of PostgreSQL's data files
+started every 0.5 s from the benchmark's process (`support/writeback.py`; Linux), the effect a
+database host gets from `vm.dirty_background_bytes`, so that no burst of it holds the commits.
 
 Ends with one summary line: ingest's maximum accepted rate and its ratio to the baseline.
 """
@@ -51,6 +54,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import stack
+from support.writeback import WritebackPacer
 
 from talentflow.common.db import create_engine
 from talentflow.common.settings import DEV_ENCRYPTION_KEY
@@ -192,6 +196,11 @@ def main() -> None:
         action="store_true",
         help="measure on a new cluster's WAL (segments created during the load)",
     )
+    parser.add_argument(
+        "--pace-writeback",
+        action="store_true",
+        help="start the writeback of PostgreSQL's data files every 0.5 s (Linux)",
+    )
     args = parser.parse_args()
     seconds = 3.0 if args.quick else args.seconds
     warmup = 1.0 if args.quick else 3.0
@@ -212,11 +221,16 @@ def main() -> None:
             "duration": seconds,
         }
         relay_mode = "inside the HTTP worker" if args.relay_inside else "its own process"
+        pacer = WritebackPacer(pg.data_dir) if args.pace_writeback else None
+        if pacer is not None and not pacer.available:
+            parser.error("--pace-writeback needs Linux's sync_file_range")
         print(
             f"body {len(base['body'])} bytes; {seconds:.0f} s phases; relay {relay_mode}; "
             f"{args.workers} ingest worker(s)"
+            + ("; writeback paced every 0.5 s" if pacer is not None else "")
         )
         with (
+            pacer or contextlib.nullcontext(),
             ingest(
                 work,
                 url,
@@ -259,6 +273,7 @@ def main() -> None:
         batch_at_70=_per_batch(batches_after, batches_end) if args.workers == 1 else None,
         workers=args.workers,
         seconds=warmup + seconds,
+        paced=pacer is not None,
     )
 
 
@@ -276,6 +291,7 @@ def report(
     batch_at_70: float | None,
     seconds: float,
     workers: int,
+    paced: bool = False,
 ) -> None:
     ratio = ingest_max["rate"] / baseline_max["rate"]
     rss_mb = max(at_max.rss + at_70.rss) / 2**20
@@ -306,6 +322,7 @@ def report(
         f"({baseline_max['rate']:,.0f}/s); p99 at 70%: {ingest_70['p99_ms']:.0f} ms; "
         f"RSS {rss_mb:.0f} MB; outbox drained in {drained:.1f} s"
         + (f"; {workers} workers" if workers > 1 else "")
+        + ("; writeback paced" if paced else "")
     )
 
 
