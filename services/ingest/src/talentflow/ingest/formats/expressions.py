@@ -74,6 +74,21 @@ MAX_WEIGHT = 100_000  # ~ values and 16-character pieces of text in anything bui
 MAX_VISITS = 50_000
 
 
+# The nodes whose result is a value built by the expression rather than one found in the
+# document: what they return is weighed.
+_BUILDING = frozenset(
+    {
+        "multi_select_list",
+        "multi_select_dict",
+        "flatten",
+        "projection",
+        "value_projection",
+        "filter_projection",
+        "function_expression",
+    }
+)
+
+
 class TooCostly(JMESPathError):  # type: ignore[misc]  # jmespath has no type hints
     """The expression builds too large a value or visits too many nodes."""
 
@@ -92,11 +107,10 @@ class _BoundedInterpreter(TreeInterpreter):  # type: ignore[misc]  # (no type hi
         self._visits += 1
         if self._visits > MAX_VISITS:
             raise TooCostly(f"it visits more than {MAX_VISITS:,} nodes")
-        return super().visit(node, *args, **kwargs)
-
-    def _bounded(self, value: Any) -> Any:
-        self._weigh(value)
-        return value
+        result = super().visit(node, *args, **kwargs)
+        if node["type"] in _BUILDING:
+            self._weigh(result)
+        return result
 
     def _weigh(self, value: Any) -> int:
         """`value`'s size as a tree (a value referenced twice counts twice), in time linear
@@ -115,27 +129,6 @@ class _BoundedInterpreter(TreeInterpreter):  # type: ignore[misc]  # (no type hi
                 raise TooCostly("it builds too large a value")
         self._weights[id(value)] = (value, weight)
         return weight
-
-    def visit_multi_select_list(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_multi_select_list(node, value))
-
-    def visit_multi_select_dict(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_multi_select_dict(node, value))
-
-    def visit_flatten(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_flatten(node, value))
-
-    def visit_projection(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_projection(node, value))
-
-    def visit_value_projection(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_value_projection(node, value))
-
-    def visit_filter_projection(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_filter_projection(node, value))
-
-    def visit_function_expression(self, node: dict[str, Any], value: Any) -> Any:
-        return self._bounded(super().visit_function_expression(node, value))
 
 
 def evaluate(parsed: ParsedResult, document: Any) -> Any:

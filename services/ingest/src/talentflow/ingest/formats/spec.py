@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from talentflow.ingest.formats.convert import is_biometric
 from talentflow.ingest.formats.expressions import checked, compile_expression, plain_path
-from talentflow.ingest.formats.v1 import METRIC_NAME
+from talentflow.ingest.formats.v1 import METRIC_NAME, encodable
 from talentflow.ingest.models import ScoreScale
 
 
@@ -38,11 +38,7 @@ def _storable(value: str) -> str:
     surrogate (which `json.loads` lets through from `\\ud800`)."""
     if "\x00" in value:
         raise PydanticCustomError("nul", "must not contain the NUL character")
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise PydanticCustomError("unicode", "must be valid Unicode text") from None
-    return value
+    return encodable(value)
 
 
 Expression = Annotated[

@@ -38,7 +38,7 @@ EARLIEST_INTERVIEW = datetime(1990, 1, 1, tzinfo=UTC)
 INTERVIEW_CLOCK_SKEW = timedelta(days=1)
 
 
-def _encodable(value: str) -> str:
+def encodable(value: str) -> str:
     # Lone surrogates (possible in documents decoded by json.loads) cannot be stored or sent.
     # ASCII text (most of it; isascii is O(1)) needs no trial encoding.
     if value.isascii():
@@ -53,7 +53,7 @@ def _encodable(value: str) -> str:
 def _no_control_but_lines(value: str) -> str:
     if value.isprintable():  # most text, checked at C speed: no control character, no surrogate
         return value
-    _encodable(value)
+    encodable(value)
     if _CONTROL_BUT_LINES.search(value):
         raise PydanticCustomError(
             "control_characters", "must not contain control characters other than line breaks"
@@ -64,14 +64,14 @@ def _no_control_but_lines(value: str) -> str:
 def _single_line(value: str) -> str:
     if value.isprintable():  # as above
         return value
-    _encodable(value)
+    encodable(value)
     if _CONTROL.search(value):
         raise PydanticCustomError("control_characters", "must not contain control characters")
     return value
 
 
 def _email(value: str) -> str:
-    _encodable(value)
+    encodable(value)
     if len(value) > 254 or not _EMAIL.fullmatch(value):
         raise PydanticCustomError("email", "must be an e-mail address like name@example.com")
     return value
