@@ -251,6 +251,44 @@ class TestLogging:
         assert line["correlation_id"] == "rid-1" and line["result_id"] == "r1"
         assert line["level"] == "INFO"
 
+    def test_a_logged_exception_keeps_its_types_and_frames_not_its_messages(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exception messages may quote personal data (a database error's DETAIL, a KeyError's
+        key); the log keeps each exception's type, where it was raised and the chain, and an
+        OSError's message (an address)."""
+        import json
+
+        def store(email: str) -> None:
+            try:
+                raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
+            except OSError as exc:
+                raise KeyError(email) from exc
+
+        email, complaint = "grace.hopper@example.com", "Grace Hopper is not a valid name"
+        configure_logging("ingest", "INFO")
+        try:
+            try:
+                store(email)
+            except KeyError:
+                try:
+                    raise ValueError(complaint)
+                except ValueError:
+                    logging.getLogger("x").exception("storing failed")
+        finally:
+            logging.getLogger().handlers.clear()
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+        trace = line["exc_info"]
+        assert "Grace" not in trace and "grace.hopper" not in trace
+        assert (
+            trace.index("ConnectionRefusedError: [Errno 111] Connect call failed")
+            < trace.index("direct cause")
+            < trace.index("\nKeyError\n")
+            < trace.index("During handling")
+            < trace.rindex("ValueError")
+        )
+        assert "raise KeyError(email) from exc" in trace and "in store" in trace
+
 
 class TestBodyLimit:
     """`install_platform(max_body_bytes=...)`: bodies over the limit are 413 problem+json."""

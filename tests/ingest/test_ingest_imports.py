@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from talentflow.common.events import (
     InterviewResultReceived,
 )
 from talentflow.devstack.testing import service_settings_env as settings_env
+from talentflow.ingest import normalize
 from talentflow.ingest.config import Settings
 from talentflow.ingest.formats.base import MAX_DEPTH, TooDeep
 from talentflow.ingest.formats.registry import built_in
@@ -366,6 +368,43 @@ class TestNdjsonImport:
         (corrected,) = [e.event for e in published if e.event.version == 2]
         assert isinstance(corrected, InterviewResultCorrected)
         assert corrected.origin == "import" and corrected.overall_score == 65
+
+    async def test_a_row_that_fails_unexpectedly_costs_that_row_not_the_import(
+        self, h, vendor, monkeypatch, caplog
+    ) -> None:
+        """A bug met on one row (a fault planted in normalization for one candidate) is an
+        `internal` error of its line, logged with the import and the line; the rest is
+        imported, and once the bug is gone the row imports in a later upload."""
+        real = normalize.decode_and_normalize
+
+        def faulty(raw: bytes, **kwargs: Any) -> Any:
+            if b"ats-faulty" in raw:
+                raise KeyError("ada.lovelace@example.com")
+            return real(raw, **kwargs)
+
+        rows = [h.payload(), h.payload(), h.payload(), h.payload(), h.payload(), h.payload()]
+        rows[2]["candidate"] = {**rows[2]["candidate"], "external_id": "ats-faulty"}
+        monkeypatch.setattr(normalize, "decode_and_normalize", faulty)
+
+        with caplog.at_level(logging.ERROR, logger="talentflow.ingest.imports.service"):
+            response = await upload(h, vendor, ndjson(*rows), key="with-a-bug")
+
+        assert response.status_code == 201, response.text
+        summary = response.json()
+        assert summary["status"] == "completed"
+        assert counts(summary) == (6, 6, 5, 0, 0, 1, 1)
+        assert [(e["line"], e["field"], e["type"]) for e in summary["first_errors"]] == [
+            (3, "", "internal")
+        ]
+        (logged,) = [r for r in caplog.records if r.getMessage().startswith("an import row")]
+        assert (logged.import_id, logged.line, logged.error) == (summary["id"], 3, "KeyError")
+        assert logged.exc_info is not None
+
+        monkeypatch.setattr(normalize, "decode_and_normalize", real)
+        again = await upload(h, vendor, ndjson(rows[2]))
+
+        assert counts(again.json()) == (1, 1, 1, 0, 0, 0, 0)
+        assert len(await results_of(h, vendor[1])) == 6
 
 
 class TestResume:

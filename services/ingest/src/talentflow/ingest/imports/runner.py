@@ -139,7 +139,9 @@ class _Upload:
         fmt = self.target.vendor.format if native else VendorFormat.TALENTFLOW_V1.value
         chunk = service.Chunk()
         async for row in rows:
-            outcome = service.normalize_row(row, target=self.target, layout=layout)
+            outcome = service.normalize_row(
+                row, target=self.target, layout=layout, import_id=self.import_id
+            )
             service.add_row(chunk, row, outcome, target=self.target, fmt=fmt)
             if len(chunk) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)

@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 
 FIRST_ERRORS = 10
 MAX_ERRORS_PER_ROW = 20
+INTERNAL_ROW_ERROR = (
+    "an error on Talentflow's side (logged) stopped this row; the rest of the file was "
+    "imported, and the row can be sent again in a later import"
+)
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,33 @@ async def open_import(
 
 
 def normalize_row(
-    row: Row, *, target: Target, layout: Layout | None
+    row: Row, *, target: Target, layout: Layout | None, import_id: uuid.UUID
 ) -> normalize.Normalized | list[LineError]:
     """The row's Normalized result, or its errors (field names in the file's terms).
+
+    A row whose processing fails unexpectedly (a bug, not the row's fault) is an `internal`
+    error of its line, logged with the import and the line: the rest of the file is still
+    imported, and the row can be sent again in another import once the bug is fixed. Before,
+    such a row stopped its import at that line, and every resume stopped there again.
+    """
+    try:
+        return _normalized_or_errors(row, target=target, layout=layout)
+    except Exception as exc:
+        log.exception(
+            "an import row could not be processed",
+            extra={
+                "import_id": str(import_id),
+                "line": row.line,
+                "error": type(exc).__name__,
+            },
+        )
+        return [LineError("", INTERNAL_ROW_ERROR, "internal")]
+
+
+def _normalized_or_errors(
+    row: Row, *, target: Target, layout: Layout | None
+) -> normalize.Normalized | list[LineError]:
+    """`normalize_row`'s work: what the row is, or what is wrong with it.
 
     An NDJSON line is validated straight from its bytes, as a webhook body is (and, like a
     body, archived as sent); only a line that fails is decoded, so that its errors are those
