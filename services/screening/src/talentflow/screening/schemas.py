@@ -2,56 +2,26 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from talentflow.common.events import ConditionResult
 from talentflow.common.pagination import Page
+from talentflow.common.text import OneLineText, StorableText
 from talentflow.screening.outcomes import Outcome
 from talentflow.screening.rules import MAX_LENGTH
-
-
-def _refusing(characters: re.Pattern[str], what: str) -> AfterValidator:
-    """A validator refusing strings with any of `characters`: 422 `text_characters` naming the
-    first one by code point and position (never echoing it)."""
-
-    def check(value: str) -> str:
-        found = characters.search(value)
-        if found is not None:
-            raise PydanticCustomError(
-                "text_characters",
-                "must not contain {what}; found U+{code} at position {position}",
-                {"what": what, "code": f"{ord(found.group()):04X}", "position": found.start()},
-            )
-        return value
-
-    return AfterValidator(check)
-
-
-# Free text screening stores: PostgreSQL text cannot hold NUL. (Lone surrogates, e.g. "\ud800"
-# from JSON, have no UTF-8 form either; pydantic's str validation refuses them already, as
-# `string_unicode`.) Put it after the field's StringConstraints, which strip and bound first:
-# `Annotated[str, StringConstraints(...), STORABLE_TEXT]`.
-STORABLE_TEXT = _refusing(re.compile("\x00"), "NUL characters")
-# Single-line text (a title): no C0 or C1 control character (NUL, tab, line breaks, ESC, NEL,
-# ...) and no Unicode line or paragraph separator either.
-ONE_LINE_TEXT = _refusing(
-    re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]"), "control characters or line breaks"
-)
 
 OnFail = Literal["reject", "review"]
 MetricName = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", to_lower=True)
 ]
 Score = Annotated[float, Field(ge=0, le=100)]
-Expression = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH), STORABLE_TEXT]
+Expression = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LENGTH), StorableText]
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE_TEXT
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLineText
 ]
 
 

@@ -27,31 +27,23 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from talentflow.common.text import StorableText, storable
 from talentflow.ingest.formats.convert import is_biometric
 from talentflow.ingest.formats.expressions import checked, compile_expression, plain_path
-from talentflow.ingest.formats.v1 import METRIC_NAME, encodable
+from talentflow.ingest.formats.v1 import METRIC_NAME
 from talentflow.ingest.models import ScoreScale
-
-
-def _storable(value: str) -> str:
-    """A mapping is stored as JSON in PostgreSQL, whose text holds no NUL and no lone
-    surrogate (which `json.loads` lets through from `\\ud800`)."""
-    if "\x00" in value:
-        raise PydanticCustomError("nul", "must not contain the NUL character")
-    return encodable(value)
-
 
 Expression = Annotated[
     str,
     StringConstraints(min_length=1, max_length=1000),
-    AfterValidator(_storable),
+    StorableText,  # stored as JSON in PostgreSQL
     AfterValidator(checked),
 ]
 
 
 def _storable_constant(value: str | int | float | bool) -> str | int | float | bool:
     if isinstance(value, str):
-        return _storable(value)
+        return storable(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise PydanticCustomError("finite_number", "must be a finite number")
     return value
@@ -70,7 +62,7 @@ class _Spec(BaseModel):
 def _shorthand(value: Any) -> Any:
     """ "a.b" is short for {"expr": "a.b"} (checked here, so an error names this field)."""
     if isinstance(value, str):
-        return {"expr": checked(_storable(value))}
+        return {"expr": checked(storable(value))}
     return value
 
 

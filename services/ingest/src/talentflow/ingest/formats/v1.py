@@ -24,12 +24,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from talentflow.common.text import MultiLineText, OneLineText, valid_unicode
+
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _SPACE = re.compile(r"\s")  # for str patterns, exactly the characters str.isspace() accepts
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Cc but \t \n \r
 
 # An interview that has taken place: not before 1990, and at most a day ahead of this clock
 # (a vendor's clock or time zone a little off). Beyond that a time is a vendor's bug, and one
@@ -38,40 +38,8 @@ EARLIEST_INTERVIEW = datetime(1990, 1, 1, tzinfo=UTC)
 INTERVIEW_CLOCK_SKEW = timedelta(days=1)
 
 
-def encodable(value: str) -> str:
-    # Lone surrogates (possible in documents decoded by json.loads) cannot be stored or sent.
-    # ASCII text (most of it; isascii is O(1)) needs no trial encoding.
-    if value.isascii():
-        return value
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise PydanticCustomError("unicode", "must be valid Unicode text") from None
-    return value
-
-
-def _no_control_but_lines(value: str) -> str:
-    if value.isprintable():  # most text, checked at C speed: no control character, no surrogate
-        return value
-    encodable(value)
-    if _CONTROL_BUT_LINES.search(value):
-        raise PydanticCustomError(
-            "control_characters", "must not contain control characters other than line breaks"
-        )
-    return value
-
-
-def _single_line(value: str) -> str:
-    if value.isprintable():  # as above
-        return value
-    encodable(value)
-    if _CONTROL.search(value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
 def _email(value: str) -> str:
-    encodable(value)
+    valid_unicode(value)
     if len(value) > 254 or not _EMAIL.fullmatch(value):
         raise PydanticCustomError("email", "must be an e-mail address like name@example.com")
     return value
@@ -114,14 +82,12 @@ MetricName = Annotated[str, StringConstraints(pattern=rf"^{METRIC_NAME.pattern}$
 Score = Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
 Measure = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_single_line)
-]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), OneLineText]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
 HttpsUrl = Annotated[
     str,
     StringConstraints(max_length=2000),
-    AfterValidator(_single_line),
+    OneLineText,
     AfterValidator(_https_url),
 ]
 InterviewTime = Annotated[
@@ -145,7 +111,7 @@ class EvidenceV1(_Strict):
     quote: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
-        AfterValidator(_no_control_but_lines),
+        MultiLineText,
     ]
     at_seconds: (
         Annotated[
