@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import uuid
@@ -350,6 +351,39 @@ class TestBodyLimit:
 
         assert small.status_code == 200 and served == [1]
         assert large.json() == {"bytes": 10_000}
+
+    @pytest.mark.parametrize("path", ["/items", "/stream"])
+    async def test_a_compressed_body_is_415_on_every_path_unread(self, limited, path) -> None:
+        """No service decodes a Content-Encoding: a gzip body would be read as JSON (or
+        lines) it does not hold, so it is refused before any handler sees it."""
+        client, served = limited
+        body = gzip.compress(json.dumps({"name": "Ada", "score": 90}).encode())
+
+        response = await client.post(
+            path,
+            content=body,
+            headers={"content-encoding": "gzip", REQUEST_ID_HEADER: "req-gz-1"},
+        )
+
+        assert response.status_code == 415
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["accept-encoding"] == "identity"
+        assert response.headers[REQUEST_ID_HEADER] == "req-gz-1"
+        problem = response.json()
+        assert problem["type"].endswith("/unsupported-content-encoding")
+        assert [(e["field"], e["in"]) for e in problem["errors"]] == [
+            ("Content-Encoding", "header")
+        ]
+        assert served == []
+
+    async def test_an_identity_encoding_is_no_encoding(self, limited) -> None:
+        client, served = limited
+
+        response = await client.post(
+            "/items", json={"name": "Ada", "score": 90}, headers={"content-encoding": "Identity"}
+        )
+
+        assert response.status_code == 200 and served == [1]
 
 
 class TestUnhandledErrorLog:

@@ -63,7 +63,17 @@ class TestOpenApi:
 
         body = webhook["requestBody"]["content"]["application/json"]["schema"]
         assert body == {"$ref": "#/components/schemas/InterviewResultV1"}
-        assert set(webhook["responses"]) == {"200", "202", "400", "401", "404", "413", "422", "503"}
+        assert set(webhook["responses"]) == {
+            "200",
+            "202",
+            "400",
+            "401",
+            "404",
+            "413",
+            "415",
+            "422",
+            "503",
+        }
         assert "security" not in webhook  # the signature is the authentication
         result = document["components"]["schemas"]["InterviewResultV1"]
         assert {"result_id", "job_id", "candidate", "interviewed_at"} == set(result["required"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
 import json
@@ -252,6 +253,17 @@ class TestVendorAndBody:
         )
 
         assert response.status_code == 413
+
+    async def test_a_compressed_body_is_415_and_nothing_stored(self, h, vendor) -> None:
+        """Signed over the compressed bytes or not, a gzip body is not read as JSON."""
+        vendor_id, secret = vendor
+        body = gzip.compress(json.dumps(h.payload()).encode())
+
+        response = await h.deliver(vendor_id, secret, body, headers={"content-encoding": "gzip"})
+
+        assert response.status_code == 415
+        assert response.json()["errors"][0]["field"] == "Content-Encoding"
+        assert await h.rows("SELECT id FROM ingest.results WHERE vendor_id = :v", v=vendor_id) == []
 
     async def test_body_of_exactly_one_mib_is_accepted(self, h, vendor) -> None:
         vendor_id, secret = vendor

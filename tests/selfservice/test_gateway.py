@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -193,6 +194,22 @@ class TestGateway:
         assert response.status_code == 200, response.text
         assert (b"etag", etag) in response.headers.raw
         assert response.headers.get_list("link") == ['</v1/jobs?page=2>; rel="next"'] * 2
+
+    async def test_a_compressed_body_is_415_and_not_forwarded(
+        self, client, token, upstream
+    ) -> None:
+        """The gateway passes no Content-Encoding upstream, so a gzip body would arrive as
+        JSON it is not: refused where it comes in."""
+        before = len(upstream.requests)
+        response = await client.post(
+            "/v1/jobs",
+            content=gzip.compress(b'{"title": "Support engineer"}'),
+            headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR)
+            | {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+        assert response.status_code == 415
+        assert response.json()["errors"][0]["field"] == "Content-Encoding"
+        assert len(upstream.requests) == before
 
 
 class TestBodyLimit:

@@ -35,7 +35,9 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 class _RequestContext:
-    """Pure ASGI middleware: request id in and out, request count and latency metrics."""
+    """Pure ASGI middleware: request id in and out, request count and latency metrics; and
+    a body sent compressed refused with 415 before anything reads it (no service decodes a
+    Content-Encoding: its bytes would be read as JSON or lines that are not there)."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -45,7 +47,8 @@ class _RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = Headers(scope=scope).get(REQUEST_ID_HEADER) or new_correlation_id()
+        headers = Headers(scope=scope)
+        rid = headers.get(REQUEST_ID_HEADER) or new_correlation_id()
         rid = rid[:100]
         scope[REQUEST_ID_SCOPE_KEY] = rid
         token = correlation_id.set(rid)
@@ -60,13 +63,36 @@ class _RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            encoding = headers.get("content-encoding")
+            if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+                await _compressed(scope["path"])(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope.get("method", "")
             HTTP_REQUESTS.labels(self.service, method, route, status).inc()
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+
+
+def _compressed(path: str) -> Response:
+    return problem(
+        415,
+        code="unsupported-content-encoding",
+        title="Compressed request bodies are not accepted",
+        detail="send the body uncompressed, without a Content-Encoding header",
+        instance=path,
+        errors=[
+            {
+                "field": "Content-Encoding",
+                "in": "header",
+                "message": "must be absent or identity",
+                "type": "content_encoding",
+            }
+        ],
+        headers={"Accept-Encoding": "identity"},
+    )
 
 
 class _BodyLimit:

@@ -35,6 +35,7 @@ from talentflow.ingest.schemas import (
 WEBHOOK_PROBLEMS = {
     401: "No signature matches an active secret, or the timestamp is stale",
     404: "No such vendor, or it is disabled",
+    415: "The body was sent compressed: sign and send the JSON itself, without Content-Encoding",
 }
 ERASED = {410: "The candidate's personal data was erased"}
 
@@ -60,7 +61,7 @@ router = APIRouter(prefix="/v1")
     response_model=WebhookAccepted,
     responses={
         200: {"model": WebhookAccepted, "description": "Already received (same webhook-id)"},
-        **problems(400, 401, 404, 413, 422, 503, descriptions=WEBHOOK_PROBLEMS),
+        **problems(400, 401, 404, 413, 415, 422, 503, descriptions=WEBHOOK_PROBLEMS),
     },
     openapi_extra={
         "requestBody": {
