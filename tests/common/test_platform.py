@@ -98,6 +98,29 @@ class TestSettings:
         s = Settings(environment="production", auth_secret="x" * 40, encryption_key="y" * 44)
         assert s.environment is Environment.PRODUCTION
 
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"auth_secret": "x" * 31}, "auth_secret must be at least 32 bytes"),
+            ({"auth_secret": "REPLACE_ME" * 4}, "auth_secret still holds"),
+            ({"encryption_key": "REPLACE_ME"}, "encryption_key still holds"),
+            (
+                {"database_url": "postgresql+asyncpg://t:REPLACE_ME@db.internal:5432/t"},
+                "database_url still holds",
+            ),
+        ],
+        ids=["short-auth-secret", "auth-placeholder", "key-placeholder", "url-placeholder"],
+    )
+    def test_production_refuses_weak_or_template_values(
+        self, overrides: dict[str, str], field: str
+    ) -> None:
+        """The Secret template's REPLACE_ME left in place, or an HS256 key shorter than 32
+        bytes (RFC 7518 3.2), would let tokens be forged or connect with a template value."""
+        values = {"auth_secret": "x" * 40, "encryption_key": "y" * 44, **overrides}
+        with pytest.raises(ValidationError, match=field):
+            Settings(environment="production", **values)
+        assert Settings(environment="development", **values).environment == "development"
+
     def test_development_defaults(self) -> None:
         assert Settings().auth_secret.get_secret_value() == DEV_AUTH_SECRET
 

@@ -18,6 +18,12 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+# HS256 tokens: a key at least as long as SHA-256's output.
+MIN_AUTH_SECRET_BYTES = 32
+# What deploy/k8s/secret.example.yaml holds until each value is replaced.
+PLACEHOLDER = "REPLACE_ME"
+
+
 class ServiceSettings(BaseSettings):
     """The settings every service has. Subclasses set `env_prefix`, e.g. TALENTFLOW_INGEST_."""
 
@@ -50,8 +56,21 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> ServiceSettings:
         if self.environment is Environment.PRODUCTION:
-            if self.auth_secret.get_secret_value() == DEV_AUTH_SECRET:
+            auth_secret = self.auth_secret.get_secret_value()
+            if auth_secret == DEV_AUTH_SECRET:
                 raise ValueError("auth_secret must be set outside development")
             if self.encryption_key.get_secret_value() == DEV_ENCRYPTION_KEY:
                 raise ValueError("encryption_key must be set outside development")
+            # An HMAC key shorter than its hash's output weakens every token (RFC 7518 3.2).
+            if len(auth_secret.encode()) < MIN_AUTH_SECRET_BYTES:
+                raise ValueError(
+                    f"auth_secret must be at least {MIN_AUTH_SECRET_BYTES} bytes in production"
+                )
+            for name, value in (
+                ("auth_secret", auth_secret),
+                ("encryption_key", self.encryption_key.get_secret_value()),
+                ("database_url", self.database_url),
+            ):
+                if PLACEHOLDER in value:
+                    raise ValueError(f"{name} still holds the template's {PLACEHOLDER}")
         return self
