@@ -25,6 +25,12 @@ from typing import Any
 import pytest
 import yaml
 
+from talentflow.analytics.config import Settings as AnalyticsSettings
+from talentflow.ingest.config import Settings as IngestSettings
+from talentflow.notify.config import Settings as NotifySettings
+from talentflow.screening.config import Settings as ScreeningSettings
+from talentflow.selfservice.config import Settings as GatewaySettings
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S_DIR = ROOT / "deploy" / "k8s"
@@ -285,7 +291,9 @@ class TestDockerfiles:
         checks = [rest for keyword, rest in final if keyword == "HEALTHCHECK"]
         assert len(checks) == 1
         assert "/healthz" in checks[0] and "urllib" in checks[0]
-        assert [rest for keyword, rest in final if keyword == "EXPOSE"] == [str(port)]
+        exposed = [rest for keyword, rest in final if keyword == "EXPOSE"]
+        relay = f" {RELAY_PORT}" if svc == "ingest" else ""  # the relay's operations routes
+        assert exposed == [f"{port}{relay}"]
         cmd = [rest for keyword, rest in final if keyword == "CMD"]
         assert json.loads(cmd[-1]) == ["python", "-m", f"talentflow.{package}", "serve"]
 
@@ -487,6 +495,38 @@ class TestKubernetes:
         assert not selector.items() <= ingest_labels.items()
         assert RELAY not in _of_kind("Service")
 
+    def test_every_setting_the_manifests_pass_is_one_the_service_reads(self) -> None:
+        """extra="ignore" lets a misspelt variable pass silently: every ConfigMap and Secret
+        key a container imports, and every TALENTFLOW_ variable it sets, must name a field of
+        the Settings class its prefix belongs to."""
+        settings = {
+            cls.model_config["env_prefix"]: cls
+            for cls in (
+                AnalyticsSettings,
+                IngestSettings,
+                NotifySettings,
+                ScreeningSettings,
+                GatewaySettings,
+            )
+        }
+        maps = {**_of_kind("ConfigMap"), **_of_kind("Secret")}
+        checked = 0
+        for deployment in _of_kind("Deployment").values():
+            pod = deployment["spec"]["template"]["spec"]
+            for container in pod.get("initContainers", []) + pod["containers"]:
+                names = [e["name"] for e in container.get("env", [])]
+                for source in container.get("envFrom", []):
+                    ref = source.get("configMapRef") or source.get("secretRef")
+                    values = maps[ref["name"]].get("data") or maps[ref["name"]]["stringData"]
+                    names += [source["prefix"] + key for key in values]
+                for name in names:
+                    prefix = next((p for p in settings if name.startswith(p)), None)
+                    assert prefix is not None, (deployment["metadata"]["name"], name)
+                    field = name.removeprefix(prefix).lower()
+                    assert field in settings[prefix].model_fields, (prefix, name)
+                    checked += 1
+        assert checked > 50
+
     def test_ingress_exposes_only_the_gateway_and_the_webhooks(self) -> None:
         routes = {
             (path["path"], path["backend"]["service"]["name"])
@@ -494,4 +534,29 @@ class TestKubernetes:
             for rule in ingress["spec"]["rules"]
             for path in rule["http"]["paths"]
         }
-        assert routes == {("/", "selfservice-api"), ("/v1/webhooks", "ingest")}
+        assert routes == {
+            ("/", "selfservice-api"),
+            ("/v1/imports", "selfservice-api"),
+            ("/v1/webhooks", "ingest"),
+        }
+
+    def test_the_controller_lets_imports_stream_and_bodies_reach_the_services_limits(
+        self,
+    ) -> None:
+        """ingress-nginx refuses bodies over 1m and buffers them whole by default: an import
+        file would be 413 before the gateway, and a 1 MiB webhook too."""
+        ingresses = _of_kind("Ingress")
+        imports = ingresses["talentflow-imports"]["metadata"]["annotations"]
+        assert imports["nginx.ingress.kubernetes.io/proxy-body-size"] == "0"
+        assert imports["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+        gateway_timeout = GatewaySettings.model_fields["upstream_streaming_timeout_s"].default
+        for name in ("proxy-read-timeout", "proxy-send-timeout"):
+            assert int(imports[f"nginx.ingress.kubernetes.io/{name}"]) > gateway_timeout
+        general = ingresses["talentflow"]["metadata"]["annotations"]
+        size = general["nginx.ingress.kubernetes.io/proxy-body-size"]
+        limits = (
+            IngestSettings.model_fields["webhook_max_body_bytes"].default,
+            IngestSettings.model_fields["api_max_body_bytes"].default,
+            GatewaySettings.model_fields["api_max_body_bytes"].default,
+        )
+        assert size.endswith("m") and int(size[:-1]) * 2**20 > max(limits)
