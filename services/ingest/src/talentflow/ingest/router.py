@@ -54,13 +54,18 @@ router = APIRouter(prefix="/v1")
         "and `webhook-signature` (space-separated `v1,<base64>` HMAC-SHA256 of "
         "`id.timestamp.body`; any valid one passes). Body (at most 1 MiB): the vendor's format, "
         "`talentflow.v1` (the schema below) unless the vendor was set to `assessment-partner.v1`, "
-        "`hr-open.v1`, `ai-interview.v1` or `mapping.v1`. 202 once stored and committed; the same "
-        "`webhook-id` again answers 200 with the same `result_id` and changes nothing."
+        "`hr-open.v1`, `ai-interview.v1` or `mapping.v1`. 202 once stored and committed (new "
+        "content for a known vendor result id is its next version); the same `webhook-id` "
+        "again, or content equal to the result's latest version, answers 200 `duplicate` with "
+        "the same `result_id` and publishes nothing."
     ),
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookAccepted,
     responses={
-        200: {"model": WebhookAccepted, "description": "Already received (same webhook-id)"},
+        200: {
+            "model": WebhookAccepted,
+            "description": "Already received (same webhook-id), or the same content as the latest version",
+        },
         **problems(400, 401, 404, 413, 415, 422, 503, descriptions=WEBHOOK_PROBLEMS),
     },
     openapi_extra={
