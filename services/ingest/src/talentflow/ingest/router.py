@@ -64,7 +64,7 @@ router = APIRouter(prefix="/v1")
     responses={
         200: {
             "model": WebhookAccepted,
-            "description": "Already received (same webhook-id), or the same content as the latest version",
+            "description": "Already received: the same webhook-id, or the latest version's content",
         },
         **problems(400, 401, 404, 413, 415, 422, 503, descriptions=WEBHOOK_PROBLEMS),
     },
