@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talentflow.common.consumer import EventConsumer
@@ -27,7 +28,7 @@ from talentflow.common.events.codec import decode, encode
 from talentflow.common.kafka import ensure_topics
 from talentflow.common.outbox import OutboxRelay, enqueue, pending_count, replay
 from talentflow.common.tables import PlatformTables, platform_tables
-from talentflow.devstack.testing import engine_with_tables, unique_name
+from talentflow.devstack.testing import engine_with_tables, started_producer, unique_name
 
 SCHEMA = "events_flow_test"
 METADATA = make_metadata(SCHEMA)
@@ -119,6 +120,88 @@ class TestOutboxRelay:
             assert headers["ce_specversion"] == b"1.0"
             assert headers["ce_source"] == b"/test"
             assert record.key == str(envelope.event.candidate_id).encode()
+
+    async def test_a_relay_waits_while_another_relays_batch_is_in_flight(
+        self, sessionmaker, producer, kafka_bootstrap, prefix, cipher
+    ) -> None:
+        """Relays of one outbox take turns: while another holds the outbox's turn (mid-batch,
+        its records not yet acknowledged), a relay publishes nothing, so no newer event can
+        overtake an older one."""
+        await ensure_topics(kafka_bootstrap, [prefix + INTERVIEW_RESULTS], partitions=1)
+        async with transaction(sessionmaker) as session:
+            for _ in range(3):
+                event = Envelope(event=result_event(), source="/test")
+                await enqueue(session, TABLES.outbox, event, cipher=cipher)
+        relay = OutboxRelay(
+            sessionmaker, TABLES.outbox, producer, cipher=cipher, topic_prefix=prefix
+        )
+        async with sessionmaker() as other, other.begin():
+            await other.execute(
+                select(func.pg_advisory_xact_lock(*relay.turn_key))  # the other relay's turn
+            )
+
+            assert await relay.publish_batch() == 0
+            async with sessionmaker() as session:
+                assert await pending_count(session, TABLES.outbox) >= 3
+
+        assert await relay.publish_batch() >= 3
+
+    async def test_relays_of_several_replicas_keep_each_candidates_order(
+        self, sessionmaker, kafka, kafka_bootstrap, prefix, cipher
+    ) -> None:
+        """Three relays (each with a producer of its own, as in three replicas) publishing
+        while events are written: each candidate's events reach the topic in the order they
+        were written."""
+        topic = prefix + INTERVIEW_RESULTS
+        await ensure_topics(kafka_bootstrap, [topic], partitions=2)
+        candidates = [uuid.uuid4() for _ in range(4)]
+        async with contextlib.AsyncExitStack() as stack:
+            relays = []
+            for _ in range(3):
+                own = await stack.enter_async_context(started_producer(kafka))
+                relays.append(
+                    OutboxRelay(
+                        sessionmaker,
+                        TABLES.outbox,
+                        own,
+                        cipher=cipher,
+                        topic_prefix=prefix,
+                        batch_size=7,
+                        poll_interval=0.005,
+                        gather_s=0,
+                    )
+                )
+            tasks = [asyncio.create_task(relay.run()) for relay in relays]
+            sequence = 0
+            for _ in range(40):
+                async with transaction(sessionmaker) as session:
+                    for _ in range(6):
+                        sequence += 1
+                        event = result_event(
+                            candidates[sequence % 4], vendor_result_id=f"seq-{sequence:04d}"
+                        )
+                        await enqueue(
+                            session,
+                            TABLES.outbox,
+                            Envelope(event=event, source="/t"),
+                            cipher=cipher,
+                        )
+                for relay in relays:
+                    relay.notify()
+                await asyncio.sleep(0)
+            records = await read_topic(kafka_bootstrap, topic, sequence)
+            for relay in relays:
+                relay.stop()
+            await asyncio.gather(*tasks)
+
+        assert len(records) == sequence
+        by_candidate: dict[bytes, list[str]] = {}
+        for record in records:
+            event = decode(INTERVIEW_RESULTS, record.key, record.value, record.headers).event
+            by_candidate.setdefault(record.key, []).append(event.vendor_result_id)
+        assert len(by_candidate) == 4
+        for seen in by_candidate.values():
+            assert seen == sorted(seen)
 
     async def test_rows_about_a_person_are_encrypted_at_rest(self, sessionmaker, cipher) -> None:
         event = result_event()

@@ -10,10 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from talentflow.common.cli import run
 from talentflow.ingest import service
-from talentflow.ingest.__main__ import COMMANDS, one_relay
-from talentflow.ingest.config import Settings, get_settings
 
 
 def refs(node: Any) -> list[str]:
@@ -167,26 +164,3 @@ class TestReceiptPurge:
         async with AsyncSession(h.db) as session:
             with pytest.raises(ValueError, match="7 days"):
                 await service.purge_receipts(session, retention=timedelta(days=6))
-
-
-class TestServeCommand:
-    """`python -m talentflow.ingest serve --workers N`: each worker runs the app's lifespan,
-    so with the relay inside, N relays would publish and could reorder a candidate's events."""
-
-    def test_several_workers_with_the_relay_inside_are_refused(
-        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        monkeypatch.delenv("TALENTFLOW_INGEST_RUN_RELAY", raising=False)
-        get_settings.cache_clear()
-        try:
-            with pytest.raises(SystemExit) as exit_:
-                run(COMMANDS, ["serve", "--workers", "2"])
-        finally:
-            get_settings.cache_clear()
-
-        assert exit_.value.code == 2
-        assert "TALENTFLOW_INGEST_RUN_RELAY=false" in capsys.readouterr().err
-
-    def test_the_relay_run_apart_allows_several(self) -> None:
-        assert one_relay(Settings(run_relay=False)) is None
-        assert one_relay(Settings(run_relay=True)) is not None

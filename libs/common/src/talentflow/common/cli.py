@@ -21,8 +21,6 @@ class ServiceCommands:
     migrations: Path
     settings: Callable[[], ServiceSettings]
     seed_demo: Callable[[ServiceSettings, Path], Coroutine[Any, Any, None]] | None = None
-    # Why these settings forbid `serve --workers N > 1`, if they do (None: they allow it).
-    one_worker_only: Callable[[ServiceSettings], str | None] | None = None
 
 
 def run(commands: ServiceCommands, argv: Sequence[str] | None = None) -> None:
@@ -45,9 +43,6 @@ def run(commands: ServiceCommands, argv: Sequence[str] | None = None) -> None:
         from talentflow.common.logging import configure_logging
 
         settings = commands.settings()
-        reason = commands.one_worker_only(settings) if commands.one_worker_only else None
-        if args.workers > 1 and reason:
-            parser.error(f"--workers {args.workers}: {reason}")
         configure_logging(commands.name, settings.log_level)
         uvicorn.run(
             commands.app_factory,

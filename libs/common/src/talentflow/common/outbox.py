@@ -1,9 +1,17 @@
 """Transactional outbox: write the event with the state change, publish after the commit.
 
-`enqueue` adds a row in the caller's transaction. `OutboxRelay` reads pending rows in batches
-(`FOR UPDATE SKIP LOCKED`, so relays of several replicas share the work), publishes them with
-acks=all, waits for every acknowledgement, then marks them published in one statement.
-Published rows are kept for `retention` so an operator can replay a time range.
+`enqueue` adds a row in the caller's transaction. `OutboxRelay` reads the oldest pending rows
+in batches, publishes them with acks=all, waits for every acknowledgement, then marks them
+published in one statement. Published rows are kept for `retention` so an operator can replay a
+time range.
+
+Relays take turns: each batch's transaction first takes the outbox's advisory lock (a
+transaction-scoped `pg_try_advisory_xact_lock`), and a relay that does not get it publishes
+nothing that round. So however many processes run a relay of one service (every replica of a
+service does), one batch is in flight at a time, and the next starts after the last one's
+records were acknowledged: the events about one record key reach the topic in the order they
+were written. Were batches published side by side, two events about one candidate could
+reach the topic the other way round.
 
 Payloads about a person are encrypted with that person's key: erasing the person makes the
 row unreadable, and such a row is discarded instead of published.
@@ -20,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +49,13 @@ from talentflow.common.events.codec import KafkaRecord, encode_parts
 log = logging.getLogger(__name__)
 
 _CHUNK = 50  # rows the relay encodes and sends between two chances for other tasks to run
+# The first key of every relay's turn lock (the second names the outbox table).
+RELAY_LOCK_CLASS = 0x7466_6F62  # "tfob"
+
+
+def _int4(value: int) -> int:
+    """An unsigned 32-bit value as PostgreSQL's signed int4."""
+    return value - 2**32 if value >= 2**31 else value
 
 
 async def enqueue(
@@ -222,8 +238,12 @@ class OutboxRelay:
         table = outbox.fullname  # our own metadata's name: no injection below
         columns = "id, event_id, topic, key, event_type, source, subject, occurred_at, subject_id"
         pending = "published_at IS NULL AND discarded_reason IS NULL ORDER BY id"
-        locked = "LIMIT $1 FOR UPDATE SKIP LOCKED"  # replicas' relays share the work
-        self._sql_pending = f"SELECT {columns}, payload FROM {table} WHERE {pending} {locked}"  # noqa: S608
+        # No row locks: the turn lock below keeps other relays out, and nothing else writes
+        # pending rows (a replay changes published ones). Locking each row would write it.
+        self._sql_pending = f"SELECT {columns}, payload FROM {table} WHERE {pending} LIMIT $1"  # noqa: S608
+        # The turn of this outbox (two int4 keys: a key space apart from the bigint locks).
+        self._sql_turn = "SELECT pg_try_advisory_xact_lock($1, $2)"
+        self.turn_key = (RELAY_LOCK_CLASS, _int4(zlib.crc32(table.encode())))
         self._sql_published = f"UPDATE {table} SET published_at = $2 WHERE id = ANY($1::bigint[])"  # noqa: S608
         self._sql_discarded = (
             f"UPDATE {table} SET discarded_reason = $2 WHERE id = ANY($1::bigint[])"  # noqa: S608
@@ -293,6 +313,8 @@ class OutboxRelay:
         async with self._sessionmaker() as session, session.begin():
             db = await driver_connection(session)
             with driver_errors():
+                if not await db.fetchval(self._sql_turn, *self.turn_key):
+                    return 0  # another relay's batch is in flight; its rows are older
                 rows = await db.fetch(self._sql_pending, self._batch_size)
             if not rows:
                 return 0
