@@ -18,7 +18,7 @@ from talentflow.common.app import REQUEST_ID_HEADER, install_platform
 from talentflow.common.auth import PrincipalDep, Role, decode_token, issue_token, require_roles
 from talentflow.common.db import create_engine, ping
 from talentflow.common.errors import Conflict, Unauthorized
-from talentflow.common.logging import configure_logging, correlation_id
+from talentflow.common.logging import configure_logging, correlation_id, error_summary
 from talentflow.common.settings import DEV_AUTH_SECRET, Environment, ServiceSettings
 
 SECRET = "test-secret-0123456789-0123456789-0123"
@@ -312,6 +312,21 @@ class TestLogging:
             < trace.rindex("ValueError")
         )
         assert "raise KeyError(email) from exc" in trace and "in store" in trace
+
+    def test_an_error_summary_names_the_type_and_keeps_only_an_oserrors_message(self) -> None:
+        """What `extra={"error": ...}` carries in place of repr(exc)."""
+        email = "grace.hopper@example.com"
+
+        assert error_summary(KeyError(email)) == "KeyError"
+        assert error_summary(ValueError(f"invalid input: {email}")) == "ValueError"
+        assert (
+            error_summary(json.JSONDecodeError("bad", email, 3)) == "json.decoder.JSONDecodeError"
+        )
+        assert (
+            error_summary(ConnectionRefusedError(111, "Connect call failed"))
+            == "ConnectionRefusedError: [Errno 111] Connect call failed"
+        )
+        assert error_summary(TimeoutError()) == "TimeoutError"
 
 
 class TestBodyLimit:

@@ -24,7 +24,7 @@ from talentflow.common.errors import ServiceError
 from talentflow.common.events.base import Envelope
 from talentflow.common.events.codec import UndecodableEvent, decode
 from talentflow.common.events.registry import dead_letter_topic
-from talentflow.common.logging import correlation_id
+from talentflow.common.logging import correlation_id, error_summary
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,11 @@ class EventConsumer:
                 self.stats.retries += 1
                 log.warning(
                     "event failed; will retry",
-                    extra={"event_type": envelope.type, "attempt": attempt, "error": repr(exc)},
+                    extra={
+                        "event_type": envelope.type,
+                        "attempt": attempt,
+                        "error": error_summary(exc),
+                    },
                 )
                 await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
 

@@ -11,6 +11,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from talentflow.common.logging import error_summary
+
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +64,7 @@ async def ensure_topics(
         except KafkaError as exc:
             if attempt == attempts:
                 raise
-            log.warning("broker not ready", extra={"error": repr(exc), "attempt": attempt})
+            log.warning("broker not ready", extra={"error": error_summary(exc), "attempt": attempt})
             await asyncio.sleep(min(0.2 * attempt, 2.0))
         finally:
             await admin.close()

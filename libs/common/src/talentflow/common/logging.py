@@ -53,6 +53,14 @@ _CAUSE = "\nThe above exception was the direct cause of the following exception:
 _CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
 
 
+def error_summary(exc: BaseException) -> str:
+    """What a log line may say of `exc`: its type, and the message only of an OSError
+    (`ConnectionRefusedError: [Errno 111] ...`), by the rule `redacted_traceback` follows.
+    Use it for an `extra={"error": ...}` in place of `repr(exc)`."""
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+    return f"{kind}: {exc}" if isinstance(exc, OSError) and str(exc) else kind
+
+
 def redacted_traceback(exc: BaseException) -> str:
     """`exc`'s traceback as Python prints it (causes first) with no message but an OSError's."""
     chain: list[str] = []
@@ -60,11 +68,8 @@ def redacted_traceback(exc: BaseException) -> str:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        kind = f"{type(current).__module__}.{type(current).__qualname__}"
-        shown = f": {current}" if isinstance(current, OSError) and str(current) else ""
         frames = "".join(traceback.format_tb(current.__traceback__))
-        kind = kind.removeprefix("builtins.")
-        text = f"Traceback (most recent call last):\n{frames}{kind}{shown}\n"
+        text = f"Traceback (most recent call last):\n{frames}{error_summary(current)}\n"
         if current.__cause__ is not None:
             chain.append(_CAUSE + text)
             current = current.__cause__

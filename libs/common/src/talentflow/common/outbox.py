@@ -45,6 +45,7 @@ from talentflow.common.crypto import FieldCipher, SubjectKeys
 from talentflow.common.db import DriverConnection, driver_connection, driver_errors, insert_rows
 from talentflow.common.events.base import Envelope
 from talentflow.common.events.codec import KafkaRecord, encode_parts
+from talentflow.common.logging import error_summary
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +300,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self._failures.inc()
-                log.warning("outbox relay failed", extra={"error": repr(exc)})
+                log.warning("outbox relay failed", extra={"error": error_summary(exc)})
                 backoff = min(backoff * 2, 5.0)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -359,7 +360,7 @@ class OutboxRelay:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.debug("measuring the outbox backlog failed", extra={"error": repr(exc)})
+            log.debug("measuring the outbox backlog failed", extra={"error": error_summary(exc)})
             return
         oldest = None if row[1] is None else float(row[1])
         OUTBOX_BACKLOG.update(self.service, int(row[0]), oldest)

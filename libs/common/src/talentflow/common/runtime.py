@@ -27,6 +27,7 @@ from talentflow.common.app import ReadinessCheck
 from talentflow.common.consumer import EventConsumer, Handler
 from talentflow.common.crypto import FieldCipher, load_master_key
 from talentflow.common.events.registry import ALL_TOPICS, dead_letter_topic
+from talentflow.common.logging import error_summary
 from talentflow.common.outbox import OutboxRelay
 from talentflow.common.settings import ServiceSettings
 from talentflow.common.tables import PlatformTables
@@ -209,7 +210,7 @@ class ServiceRuntime:
         try:
             await asyncio.wait_for(drain(), timeout=drain_timeout)
         except Exception as exc:  # shutting down: what is left waits for the next start
-            log.warning("outbox not drained at shutdown", extra={"error": repr(exc)})
+            log.warning("outbox not drained at shutdown", extra={"error": error_summary(exc)})
 
     async def __aenter__(self) -> ServiceRuntime:
         try:

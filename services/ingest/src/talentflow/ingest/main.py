@@ -16,6 +16,7 @@ from talentflow.common.app import install_platform
 from talentflow.common.crypto import load_master_key
 from talentflow.common.db import transaction
 from talentflow.common.events import PRIVACY_REQUESTS
+from talentflow.common.logging import error_summary
 from talentflow.common.runtime import ServiceRuntime
 from talentflow.ingest import consumers, service
 from talentflow.ingest.config import Settings, get_settings
@@ -44,7 +45,7 @@ async def purge_receipts_forever(runtime: ServiceRuntime, settings: Settings) ->
             if purged:
                 log.info("purged webhook receipts", extra={"count": purged})
         except Exception as exc:  # housekeeping must not stop the service
-            log.warning("purging webhook receipts failed", extra={"error": repr(exc)})
+            log.warning("purging webhook receipts failed", extra={"error": error_summary(exc)})
         await asyncio.sleep(settings.webhook_receipt_purge_interval_s)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from starlette.requests import ClientDisconnect
 
 from talentflow.common.db import transaction
+from talentflow.common.logging import error_summary
 from talentflow.common.runtime import ServiceRuntime
 from talentflow.ingest.formats.registry import adapter_for
 from talentflow.ingest.imports import service
@@ -185,7 +186,9 @@ class _Upload:
                     session, import_id=self.import_id, checkpoint=self.checkpoint
                 )
         except Exception as exc:  # the original error matters more
-            log.warning("could not mark the import interrupted", extra={"error": repr(exc)})
+            log.warning(
+                "could not mark the import interrupted", extra={"error": error_summary(exc)}
+            )
         log.info(
             "import interrupted",
             extra={"import_id": str(self.import_id), "lines": self.checkpoint},
