@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from talentflow.common.crypto import FieldCipher
 from talentflow.common.errors import ServiceError
+from talentflow.common.logging import error_summary
 from talentflow.common.pagination import Pagination
 from talentflow.ingest import normalize, storage
 from talentflow.ingest import repository as ingest_repository
@@ -130,19 +131,15 @@ def normalize_row(
 
     A row whose processing fails unexpectedly (a bug, not the row's fault) is an `internal`
     error of its line, logged with the import and the line: the rest of the file is still
-    imported, and the row can be sent again in another import once the bug is fixed. Before,
-    such a row stopped its import at that line, and every resume stopped there again.
+    imported, and the row can be sent again in another import once the bug is fixed (had it
+    stopped the import instead, every resume would stop at the same line).
     """
     try:
         return _normalized_or_errors(row, target=target, layout=layout)
     except Exception as exc:
         log.exception(
             "an import row could not be processed",
-            extra={
-                "import_id": str(import_id),
-                "line": row.line,
-                "error": type(exc).__name__,
-            },
+            extra={"import_id": str(import_id), "line": row.line, "error": error_summary(exc)},
         )
         return [LineError("", INTERNAL_ROW_ERROR, "internal")]
 
