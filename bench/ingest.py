@@ -306,6 +306,7 @@ def report(
         ("70% of own max, requests/s", _n(ingest_70["rate"]), _n(baseline_70["rate"])),
         ("  p50 / p99 at 70%, ms", _ms(ingest_70), _ms(baseline_70)),
         ("  non-2xx answers at 70%", _errors(ingest_70), _errors(baseline_70)),
+        ("  over 50 ms at 70%: n, in quarter-s", _slow(ingest_70), _slow(baseline_70)),
         ("  deliveries per transaction", _batch(batch_at_70), ""),
         ("ingest RSS, max MB (a process)", f"{rss_mb:.0f}", ""),
         ("outbox backlog, max at max / 70%", f"{max(at_max.backlog)} / {max(at_70.backlog)}", ""),
@@ -353,6 +354,12 @@ def _n(value: float) -> str:
 
 def _ms(result: dict[str, Any]) -> str:
     return f"{result['p50_ms']:.1f} / {result['p99_ms']:.1f}"
+
+
+def _slow(result: dict[str, Any]) -> str:
+    """Requests over 50 ms and how many of the phase's quarter-seconds they were sent in: a
+    stall puts them in a few (`120 in 4/48`), a server short of CPU in most."""
+    return f"{result['slow']} in {result['slow_windows']}/{result['windows']}"
 
 
 def _errors(result: dict[str, Any]) -> str:

@@ -13,7 +13,9 @@ Modes (the JSON argument):
 - "open": requests scheduled at `rate` per second whatever the answers (no coordinated
   omission: latency counts from the scheduled time), over a pool of `concurrency` connections.
 
-Prints one JSON object: counts per status, rate of 2xx, latency percentiles in ms.
+Prints one JSON object: counts per status, rate of 2xx, latency percentiles in ms, and the
+requests over 50 ms with the number of quarter-seconds they were sent in (a stall puts them
+in a few; a server that cannot keep up, in most).
 """
 
 from __future__ import annotations
@@ -109,16 +111,37 @@ class Requests:
         )
 
 
+SLOW_S = 0.050  # the latency target the issue sets at 70% load
+WINDOW_S = 0.25  # the slices of the measured time in which slow requests are counted
+
+
 class Tally:
     def __init__(self) -> None:
         self.statuses: Counter[str] = Counter()
         self.latencies: list[float] = []
         self.recording = False
+        self.began = 0.0
+        self.slow_at: list[float] = []  # when each slow request was sent, from `began`
 
-    def add(self, status: str, latency: float) -> None:
+    def start(self) -> None:
+        self.recording = True
+        self.began = time.perf_counter()
+
+    def add(self, status: str, latency: float, sent: float) -> None:
         if self.recording:
             self.statuses[status] += 1
             self.latencies.append(latency)
+            if latency > SLOW_S:
+                self.slow_at.append(sent - self.began)
+
+    def slow_windows(self, seconds: float) -> dict[str, Any]:
+        """Where the slow requests fall: in a few windows (a stall) or all along (a queue)."""
+        windows = {int(at // WINDOW_S) for at in self.slow_at if at >= 0}
+        return {
+            "slow": len(self.slow_at),
+            "slow_windows": len(windows),
+            "windows": max(1, round(seconds / WINDOW_S)),
+        }
 
 
 async def connect(host: str, port: int, n: int) -> list[Connection]:
@@ -136,14 +159,14 @@ async def closed_loop(spec: dict[str, Any], requests: Requests, tally: Tally) ->
             try:
                 status = str(await conn.request(requests.next()))
             except ConnectionError:
-                tally.add("error", time.perf_counter() - started)
+                tally.add("error", time.perf_counter() - started, started)
                 return
-            tally.add(status, time.perf_counter() - started)
+            tally.add(status, time.perf_counter() - started, started)
 
     tasks = [asyncio.create_task(worker(c)) for c in connections]
     await asyncio.sleep(spec["warmup"])
-    tally.recording = True
-    began = time.perf_counter()
+    tally.start()
+    began = tally.began
     await asyncio.sleep(spec["duration"])
     tally.recording = False
     elapsed = time.perf_counter() - began
@@ -164,9 +187,9 @@ async def open_loop(spec: dict[str, Any], requests: Requests, tally: Tally) -> f
         try:
             status = str(await conn.request(requests.next()))
         except ConnectionError:
-            tally.add("error", time.perf_counter() - scheduled)
+            tally.add("error", time.perf_counter() - scheduled, scheduled)
             return
-        tally.add(status, time.perf_counter() - scheduled)
+        tally.add(status, time.perf_counter() - scheduled, scheduled)
         idle.put_nowait(conn)
 
     warmup_end = time.perf_counter() + spec["warmup"]
@@ -175,8 +198,8 @@ async def open_loop(spec: dict[str, Any], requests: Requests, tally: Tally) -> f
     while True:
         now = time.perf_counter()
         if not tally.recording and now >= warmup_end and began == 0.0:
-            tally.recording = True
-            began = now
+            tally.start()
+            began = tally.began
             end = began + spec["duration"]
         if began and now >= end:
             break
@@ -216,6 +239,7 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
         "p99_ms": percentile(latencies, 99),
         "max_ms": latencies[-1] * 1000 if latencies else float("nan"),
         "loadgen_cpu_us_per_request": cpu / max(1, requests.count) * 1e6,
+        **tally.slow_windows(elapsed),
     }
 
 
