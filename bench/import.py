@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,36 @@ def write_csv(path: Path, count: int, prefix: str) -> None:
                 + [d["biometrics"]["smile_count"], d["biometrics"]["eye_contact_ratio"]]
                 + [json.dumps(d["evidence"], ensure_ascii=False), d["report_url"]]
             )
+
+
+@dataclass
+class Cpu:
+    """CPU seconds of ingest's HTTP worker, the relay and PostgreSQL (all its processes)."""
+
+    ingest: float
+    relay: float
+    pg: float
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.ingest - other.ingest, self.relay - other.relay, self.pg - other.pg)
+
+    def line(self, rows: int, seconds: float, *, relay: bool) -> str:
+        relay_part = f", relay {self.relay:.1f} s ({self.relay / seconds:.0%})" if relay else ""
+        return (
+            f"  CPU during the import: ingest {self.ingest:.1f} s ({self.ingest / seconds:.0%} "
+            f"of one core, {self.ingest / rows * 1e6:.0f} µs per row){relay_part}, PostgreSQL "
+            f"{self.pg:.1f} s ({self.pg / seconds:.0%}); machine load {os.getloadavg()[0]:.1f}"
+        )
+
+
+@dataclass
+class Pids:
+    ingest: list[int]
+    relay: list[int]
+    pg: list[int]
+
+    def cpu(self) -> Cpu:
+        return Cpu(cpu_seconds(self.ingest), cpu_seconds(self.relay), cpu_seconds(self.pg))
 
 
 async def import_with_cli(
@@ -408,13 +439,11 @@ async def measure(
         f"generated {rows:,} rows, {size_mb:.0f} MB NDJSON in {time.perf_counter() - started:.1f} s"
     )
 
-    pg_pids = postgres_pids(tmp / "pg")
-    relay_pids = [relay.pid or 0] if relay is not None else []
-    ingest_cpu, pg_cpu = cpu_seconds([proc.pid or 0]), cpu_seconds(pg_pids)
-    relay_cpu = cpu_seconds(relay_pids)
+    pids = Pids(ingest=[proc.pid or 0], relay=[relay.pid or 0] if relay else [], pg=[])
+    pids.pg = postgres_pids(tmp / "pg")
+    before = pids.cpu()
     seconds, summary = await import_with_cli(url, token, ndjson, vendor_id)
-    ingest_cpu, pg_cpu = cpu_seconds([proc.pid or 0]) - ingest_cpu, cpu_seconds(pg_pids) - pg_cpu
-    relay_cpu = cpu_seconds(relay_pids) - relay_cpu
+    used = pids.cpu() - before
     assert summary["accepted"] == rows and summary["failed"] == 0, summary
     imported_at = time.perf_counter()
     while await unpublished(settings):  # noqa: ASYNC110 - polling another process's table
@@ -426,14 +455,7 @@ async def measure(
         f"  outbox drained {drain:.1f} s after the import answered ({rows:,} events published "
         f"by the relay {where})"
     )
-    relay_part = (
-        f", relay {relay_cpu:.1f} s ({relay_cpu / seconds:.0%})" if relay is not None else ""
-    )
-    print(
-        f"  CPU during the import: ingest {ingest_cpu:.1f} s ({ingest_cpu / seconds:.0%} of one "
-        f"core, {ingest_cpu / rows * 1e6:.0f} µs per row){relay_part}, PostgreSQL "
-        f"{pg_cpu:.1f} s ({pg_cpu / seconds:.0%}); machine load {os.getloadavg()[0]:.1f}"
-    )
+    print(used.line(rows, seconds, relay=relay is not None))
 
     again, same = await import_with_cli(url, token, ndjson, vendor_id)
     assert same["accepted"] == rows and same["id"] == summary["id"]
@@ -445,9 +467,12 @@ async def measure(
     if not args.no_csv:
         table = tmp / "history.csv"
         write_csv(table, rows, "csv")
+        before = pids.cpu()
         csv_seconds, csv_summary = await import_with_cli(url, token, table, vendor_id)
+        used = pids.cpu() - before
         assert csv_summary["accepted"] == rows, csv_summary
         print(f"CSV import: {rows:,} rows in {csv_seconds:.1f} s = {rate(rows, csv_seconds)}")
+        print(used.line(rows, csv_seconds, relay=relay is not None))
 
     per_row = await per_row_baseline(settings, uuid.UUID(vendor_id), tenant_id, args.baseline_rows)
     floor = await copy_floor(server, "bench_import", ndjson)
