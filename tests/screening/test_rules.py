@@ -124,6 +124,15 @@ class TestParseErrors:
         with pytest.raises(RuleSyntaxError, match="did you mean '=='"):
             parse("a = 1")
 
+    def test_a_number_too_large_to_be_finite_is_refused(self) -> None:
+        """309 digits read as infinity, which a decision's JSON (and PostgreSQL's jsonb) cannot
+        hold; 308 still read as a number."""
+        expression = "communication >= 1" + "0" * 309
+        with pytest.raises(RuleSyntaxError, match="too large") as caught:
+            parse(expression)
+        assert caught.value.position == len("communication >= ")
+        assert parse("communication >= 1" + "0" * 307).evaluate({"communication": 1}).holds is False
+
     def test_nesting_is_bounded(self) -> None:
         with pytest.raises(RuleSyntaxError, match=f"more than {MAX_DEPTH} levels"):
             parse("(" * 40 + "a > 1" + ")" * 40)

@@ -11,8 +11,10 @@ header or a log, should hold no control characters. Three rules, the later ones 
 
 Put one after the field's `StringConstraints` (which strip and bound first):
 `Annotated[str, StringConstraints(max_length=200), OneLineText]`. A refusal is a 422 error of
-the field: `text_characters` (or `string_unicode` for a surrogate, pydantic's own type for it)
-naming the first character at fault by code point and position, never echoing the text.
+the field, never echoing the text: `text_characters` naming the first character at fault by
+code point and position, or `string_unicode` for a lone surrogate (pydantic's own type for
+it; a JSON body's surrogate, and one in a field with StringConstraints, is refused by
+pydantic itself first, with its own message and no position).
 """
 
 from __future__ import annotations

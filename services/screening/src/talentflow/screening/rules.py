@@ -18,6 +18,7 @@ value can never make a rule hold (`not (x > 1)` with no `x` does not hold either
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -226,7 +227,12 @@ class _Parser:
                 f"expected a number after '{metric.text} {op.text}', found {number.describe()}",
                 number.position,
             )
-        return Condition(metric.text, op.text, float(number.text), metric.position)
+        threshold = float(number.text)
+        if not math.isfinite(threshold):  # hundreds of digits: no score or count reaches it
+            raise RuleSyntaxError(
+                f"the number after '{metric.text} {op.text}' is too large", number.position
+            )
+        return Condition(metric.text, op.text, threshold, metric.position)
 
 
 @dataclass(frozen=True, slots=True)
