@@ -19,6 +19,7 @@ from talentflow.common.auth import PrincipalDep, Role, decode_token, issue_token
 from talentflow.common.db import create_engine, ping
 from talentflow.common.errors import Conflict, Unauthorized
 from talentflow.common.logging import configure_logging, correlation_id, error_summary
+from talentflow.common.openapi import ProblemFieldError
 from talentflow.common.settings import DEV_AUTH_SECRET, Environment, ServiceSettings
 
 SECRET = "test-secret-0123456789-0123456789-0123"
@@ -379,6 +380,8 @@ class TestBodyLimit:
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["type"].endswith("/payload-too-large")
+        assert response.json()["title"] == "Request body too large"
+        assert response.json()["detail"] == "the request body must not exceed 100 bytes"
         assert served == []
 
     async def test_a_body_within_the_limit_and_an_unlimited_path_pass(self, limited) -> None:
@@ -409,9 +412,9 @@ class TestBodyLimit:
         assert response.headers[REQUEST_ID_HEADER] == "req-gz-1"
         problem = response.json()
         assert problem["type"].endswith("/unsupported-content-encoding")
-        assert [(e["field"], e["in"]) for e in problem["errors"]] == [
-            ("Content-Encoding", "header")
-        ]
+        (error,) = problem["errors"]
+        assert ProblemFieldError.model_validate(error).pointer == "/content-encoding"
+        assert (error["field"], error["in"]) == ("Content-Encoding", "header")
         assert served == []
 
     async def test_an_identity_encoding_is_no_encoding(self, limited) -> None:

@@ -87,6 +87,7 @@ def _compressed(path: str) -> Response:
             {
                 "field": "Content-Encoding",
                 "in": "header",
+                "pointer": "/content-encoding",
                 "message": "must be absent or identity",
                 "type": "content_encoding",
             }
@@ -130,7 +131,9 @@ class _BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:  # a chunked body: the handlers answer 413
-                    raise StarletteHTTPException(413, detail="Request body too large")
+                    # (an HTTPException: FastAPI turns anything else raised while it reads a
+                    # body into a 400)
+                    raise StarletteHTTPException(413, detail=too_large)
             return message
 
         await self.app(scope, limited, send)

@@ -129,7 +129,9 @@ def field_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
 
 # Problem types of HTTP errors raised by the platform itself, named as their ServiceError
 # counterparts are (a body over the limit: `app._BodyLimit`, by its length or as it is read).
-_HTTP_CODES = {413: "payload-too-large"}
+# Statuses Starlette raises (or the platform does, as HTTPException) with their problem type
+# and title; the exception's own text becomes the detail.
+_HTTP_PROBLEMS = {413: ("payload-too-large", "Request body too large")}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -160,10 +162,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        known = _HTTP_PROBLEMS.get(exc.status_code)
+        code, title = known or (f"http-{exc.status_code}", str(exc.detail))
+        detail = str(exc.detail) if known and str(exc.detail) != title else None
         return problem(
             exc.status_code,
-            code=_HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}"),
-            title=str(exc.detail),
+            code=code,
+            title=title,
+            detail=detail,
             instance=request.url.path,
             headers=dict(exc.headers or {}),
         )
