@@ -189,7 +189,20 @@ class TestThinPath:
             items = r.json()["items"]
             return [t for t in items if t["candidate_id"] == str(second.id)] or None
 
-        assert len(await eventually(task)) == 1
+        (review,) = await eventually(task)
+
+        # HR reads the decision and completes the review, all through the gateway.
+        gateway, hr = stack.urls["selfservice-api"], bearer(stack, "hr")
+        decision = await http.get(f"{gateway}/v1/decisions/{review['decision_id']}", headers=hr)
+        assert decision.status_code == 200, decision.text
+        assert decision.json()["outcome"] == "review"
+        done = await http.post(f"{gateway}/v1/tasks/{review['id']}/complete", headers=hr)
+        assert done.status_code == 200, done.text
+        assert done.json()["status"] == "done"
+        again = await http.post(f"{gateway}/v1/tasks/{review['id']}/complete", headers=hr)
+        assert again.status_code == 409
+        read = await http.get(f"{gateway}/v1/tasks/{review['id']}", headers=hr)
+        assert read.json()["status"] == "done" and read.json()["completed_at"] is not None
 
     async def test_bad_signature_is_refused_and_nothing_is_stored(
         self, stack: Stack, http: httpx.AsyncClient

@@ -58,8 +58,15 @@ def echo_app(seen: list[str], release: asyncio.Event) -> FastAPI:
         return answer
 
     app.add_api_route("/v1/jobs", echo, methods=["GET", "POST"])
-    app.add_api_route("/v1/jobs/{job_id}/rule-sets", echo, methods=["POST"])
+    app.add_api_route("/v1/jobs/{job_id}/rule-sets", echo, methods=["GET", "POST"])
+    app.add_api_route("/v1/jobs/{job_id}/rule-sets/preview", echo, methods=["POST"])
+    app.add_api_route("/v1/decisions", echo, methods=["GET"])
+    app.add_api_route("/v1/decisions/{decision_id}", echo, methods=["GET"])
     app.add_api_route("/v1/reports/funnel", echo, methods=["GET"])
+    app.add_api_route("/v1/reports/competencies", echo, methods=["GET"])
+    app.add_api_route("/v1/tasks/{task_id}", echo, methods=["GET"])
+    app.add_api_route("/v1/tasks/{task_id}/complete", echo, methods=["POST"])
+    app.add_api_route("/v1/deliveries", echo, methods=["GET"])
 
     @app.get("/v1/jobs/{job_id}")
     async def missing_job(job_id: str) -> JSONResponse:
@@ -133,6 +140,48 @@ class TestGateway:
         assert response.json()["path"] == f"/v1/jobs/{job_id}/rule-sets"
         assert response.json()["body"] == '{"expression":"communication >= 85"}'
         assert response.json()["headers"]["content-type"] == "application/json"
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("GET", "/v1/jobs/{id}/rule-sets"),
+            ("POST", "/v1/jobs/{id}/rule-sets/preview"),
+            ("GET", "/v1/decisions"),
+            ("GET", "/v1/decisions/{id}"),
+            ("GET", "/v1/reports/competencies"),
+            ("GET", "/v1/tasks/{id}"),
+            ("POST", "/v1/tasks/{id}/complete"),
+            ("GET", "/v1/deliveries"),
+        ],
+    )
+    async def test_hr_reviews_decisions_and_tasks_through_the_gateway(
+        self, client, token, upstream, method: str, path: str
+    ) -> None:
+        """What an HR frontend needs besides jobs: rule versions and previews, decisions,
+        the competency report, one task and its completion (a review done), deliveries."""
+        path = path.replace("{id}", str(uuid.uuid4()))
+        body = {"json": {"expression": "logic >= 60"}} if method == "POST" else {}
+
+        response = await client.request(
+            method,
+            path,
+            params={"limit": 3},
+            headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR),
+            **body,
+        )
+
+        assert response.status_code in (200, 201), response.text
+        assert upstream.requests[-1] == f"{method} {path}"
+        assert (response.json()["path"], response.json()["query"]) == (path, "limit=3")
+
+    async def test_a_malformed_id_is_the_gateways_own_422(self, client, token, upstream) -> None:
+        before = len(upstream.requests)
+        response = await client.post(
+            "/v1/tasks/not-a-uuid/complete", headers=token(uuid.uuid4(), uuid.uuid4(), Role.HR)
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "task_id"
+        assert len(upstream.requests) == before
 
     async def test_upstream_problem_passes_through_unchanged(self, client, token) -> None:
         response = await client.get(

@@ -31,6 +31,14 @@ EXPECTED = {
     ("get", "/v1/imports/{import_id}/errors"): "hr",
     ("get", "/v1/reports/funnel"): "hr",
     ("get", "/v1/tasks"): "hr",
+    ("get", "/v1/jobs/{job_id}/rule-sets"): "hr",
+    ("post", "/v1/jobs/{job_id}/rule-sets/preview"): "hr",
+    ("get", "/v1/decisions"): "hr",
+    ("get", "/v1/decisions/{decision_id}"): "hr",
+    ("get", "/v1/reports/competencies"): "hr",
+    ("get", "/v1/tasks/{task_id}"): "hr",
+    ("post", "/v1/tasks/{task_id}/complete"): "hr",
+    ("get", "/v1/deliveries"): "hr",
 }
 
 
