@@ -157,3 +157,44 @@ class TestProblems:
         assert all(
             r["content"] == {PROBLEM_JSON: {"schema": PROBLEM_REF}} for r in responses.values()
         )
+
+
+class TestPlatformAnswers:
+    """What the platform answers before a route's handler runs is in the document too."""
+
+    @pytest.fixture
+    def limited(self) -> dict[str, Any]:
+        app = FastAPI()
+        install_platform(
+            app, service="test", checks=dict, max_body_bytes=1024, unlimited_paths=("/v1/stream",)
+        )
+
+        @app.post("/v1/items", responses=problems(409))
+        async def create(item: Item) -> Item:
+            return item
+
+        @app.post("/v1/stream", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+        async def stream() -> None:
+            return None
+
+        @app.get("/v1/items/{item_id}")
+        async def read(item_id: uuid.UUID) -> Item:
+            raise NotFound("no item")
+
+        return app.openapi()
+
+    def test_bodies_get_415_and_where_limited_413_every_v1_route_503(self, limited) -> None:
+        def statuses(path: str, method: str) -> set[str]:
+            return set(limited["paths"][path][method]["responses"])
+
+        assert {"409", "413", "415", "422", "503"} <= statuses("/v1/items", "post")
+        assert {"415", "503"} <= statuses("/v1/stream", "post")
+        assert "413" not in statuses("/v1/stream", "post")  # its handler bounds it, or nothing
+        assert {"413", "415"}.isdisjoint(statuses("/v1/items/{item_id}", "get"))
+        assert "503" in statuses("/v1/items/{item_id}", "get")
+        assert "503" not in limited["paths"]["/healthz"]["get"]["responses"]
+        added = limited["paths"]["/v1/items"]["post"]["responses"]["415"]
+        assert added == {
+            "description": DESCRIPTIONS[415],
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+        }

@@ -192,4 +192,9 @@ def install_platform(
         app.add_middleware(_BodyLimit, max_bytes=max_body_bytes, unlimited=tuple(unlimited_paths))
     app.add_middleware(_RequestContext, service=service)
     app.include_router(health_router(checks))
-    install_openapi(app, models=openapi_models)
+    unlimited = tuple(unlimited_paths)
+    install_openapi(
+        app,
+        models=openapi_models,
+        body_limited=lambda path: max_body_bytes is not None and not path.startswith(unlimited),
+    )

@@ -8,7 +8,7 @@ own HTTPValidationError/ValidationError schemas, which no response has, are remo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -30,6 +30,7 @@ DESCRIPTIONS = {
     404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state",
     413: "Request body too large",
+    415: "The body was sent compressed: send it without a Content-Encoding",
     422: "Invalid input; `errors` names each field at fault",
     503: "A dependency (database, broker or another service) is unavailable; retry later",
 }
@@ -82,20 +83,48 @@ def problems(
     return {code: problem_response(texts.get(code) or HTTPStatus(code).phrase) for code in codes}
 
 
-def install_openapi(app: FastAPI, *, models: Sequence[type[BaseModel]] = ()) -> None:
+def install_openapi(
+    app: FastAPI,
+    *,
+    models: Sequence[type[BaseModel]] = (),
+    body_limited: Callable[[str], bool] = lambda path: False,
+) -> None:
     """Generate `app`'s document once, with every error response typed as problem+json.
 
     `models` are request bodies that routes refer to by hand (a `$ref` in `openapi_extra`,
     e.g. a body read raw), which FastAPI cannot see; they are added to the components.
+    `body_limited(path)`: the platform answers 413 to a body too large on that path.
     """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = as_problem_json(generate(), models=models)
+            document = with_platform_answers(generate(), body_limited=body_limited)
+            app.openapi_schema = as_problem_json(document, models=models)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def with_platform_answers(
+    document: dict[str, Any], *, body_limited: Callable[[str], bool]
+) -> dict[str, Any]:
+    """Declare what the platform answers on a route before its handler runs, where the route
+    does not already: 415 to a compressed body and 413 to one too large (routes that take a
+    body), 503 when a dependency is down (every `/v1` route)."""
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            added = []
+            if "requestBody" in operation:
+                added.append(415)
+                if body_limited(path):
+                    added.append(413)
+            if path.startswith("/v1/"):
+                added.append(503)
+            for status in added:
+                responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
+    return document
 
 
 def as_problem_json(
