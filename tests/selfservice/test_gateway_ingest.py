@@ -213,6 +213,43 @@ class TestReadBody:
 
 
 class TestStreamedImport:
+    async def test_imports_in_flight_leave_the_other_calls_their_connections(
+        self, settings, ingest, hr_admin
+    ) -> None:
+        """With one streaming connection, an import that ingest has not answered yet holds
+        it: a second import is a 503 once the pool wait ends, while the other forwarded calls
+        go through on connections of their own."""
+        narrow = create_app(
+            settings.model_copy(
+                update={
+                    "ingest_url": ingest.url,
+                    "upstream_streaming_connections": 1,
+                    "upstream_timeout_s": 0.5,
+                }
+            )
+        )
+        ingest.release_answer.clear()
+        ingest.body_ended.clear()
+        headers = {**hr_admin, "Content-Type": "application/x-ndjson"}
+        async with running_app(narrow) as client:
+            first = asyncio.create_task(
+                client.post(f"/v1/imports?vendor_id={VENDOR}", content=b"{}\n", headers=headers)
+            )
+            async with asyncio.timeout(HANDSHAKE_S):
+                await ingest.body_ended.wait()  # ingest holds the first import's answer
+
+            second = await client.post(
+                f"/v1/imports?vendor_id={VENDOR}", content=b"{}\n", headers=headers
+            )
+            other = await client.get("/v1/vendors", headers=hr_admin)
+            ingest.release_answer.set()
+            done = await first
+
+        assert second.status_code == 503
+        assert second.json()["detail"] == "upstream ingest unavailable"
+        assert other.status_code == 200, other.text
+        assert done.status_code == 201
+
     async def test_is_not_bound_by_the_body_limit(self, client, ingest, hr_admin) -> None:
         ingest.release_answer.set()
         body = b"x" * (3 * 1024 * 1024)  # over the gateway's default limit of 2 MiB

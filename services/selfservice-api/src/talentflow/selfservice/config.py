@@ -25,6 +25,9 @@ class Settings(ServiceSettings):
     # Read and write timeout of a streamed call (a bulk import of up to hundreds of MB, which
     # ingest answers only once every row is stored); connecting still takes upstream_timeout_s.
     upstream_streaming_timeout_s: float = Field(default=600.0, gt=0, le=3600)
+    # Streamed calls at once, on connections of their own (the other forwarded calls keep
+    # theirs); one more waits up to upstream_timeout_s for a free one, then is a 503.
+    upstream_streaming_connections: int = Field(default=20, ge=1, le=100)
     # Largest request body the gateway reads (a job, a rule set, a vendor, a dry-run's sample):
     # 413 beyond, by Content-Length before anything is read. Imports stream, unlimited.
     api_max_body_bytes: int = Field(default=2 * MIB, ge=64 * 1024, le=64 * MIB)

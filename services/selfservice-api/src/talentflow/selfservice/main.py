@@ -13,7 +13,7 @@ from talentflow.common.runtime import ServiceRuntime
 from talentflow.selfservice import consumers, gateway, gateway_ingest, router
 from talentflow.selfservice.config import Settings, get_settings
 from talentflow.selfservice.models import PLATFORM
-from talentflow.selfservice.proxy import Upstreams, create_client
+from talentflow.selfservice.proxy import Upstreams, create_client, create_streaming_client
 
 SERVICE = "selfservice"
 
@@ -47,9 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.add_consumer(
                 "decisions", [SCREENING_DECISIONS], consumers.decision_handler(runtime.cipher)
             )
-        async with create_client(settings) as client, runtime:
+        async with (
+            create_client(settings) as client,
+            create_streaming_client(settings) as streaming,
+            runtime,
+        ):
             app.state.runtime = runtime
-            app.state.upstreams = Upstreams.from_settings(client, settings)
+            app.state.upstreams = Upstreams.from_settings(client, settings, streaming=streaming)
             yield
 
     app = FastAPI(

@@ -57,22 +57,27 @@ RESPONSE_HEADERS = (
 
 
 class Upstreams:
-    """The shared HTTP client (opened in the lifespan) and each internal service's base URL."""
+    """The HTTP clients (opened in the lifespan) and each internal service's base URL.
+
+    Streamed calls (bulk imports, minutes each) have a client of their own, so that however
+    many run at once they never hold the connections the other forwarded calls need.
+    """
 
     def __init__(
         self,
         client: httpx.AsyncClient,
         urls: Mapping[UpstreamName, str],
         *,
-        streaming_timeout: httpx.Timeout | None = None,
+        streaming: httpx.AsyncClient | None = None,
     ) -> None:
         self.client = client
+        self.streaming = streaming or client
         self.urls = dict(urls)
-        # Streamed calls (bulk imports) send and wait for minutes, not seconds.
-        self.streaming_timeout = streaming_timeout or client.timeout
 
     @classmethod
-    def from_settings(cls, client: httpx.AsyncClient, settings: Settings) -> Upstreams:
+    def from_settings(
+        cls, client: httpx.AsyncClient, settings: Settings, *, streaming: httpx.AsyncClient
+    ) -> Upstreams:
         return cls(
             client,
             {
@@ -81,9 +86,7 @@ class Upstreams:
                 "analytics": settings.analytics_url,
                 "notify": settings.notify_url,
             },
-            streaming_timeout=httpx.Timeout(
-                settings.upstream_streaming_timeout_s, connect=settings.upstream_timeout_s
-            ),
+            streaming=streaming,
         )
 
 
@@ -93,6 +96,24 @@ def create_client(settings: Settings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(settings.upstream_timeout_s),
         follow_redirects=False,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+
+
+def create_streaming_client(settings: Settings) -> httpx.AsyncClient:
+    """The client of streamed calls: reads and writes wait up to
+    `upstream_streaming_timeout_s`; at most `upstream_streaming_connections` at once, and a
+    call that finds none free within `upstream_timeout_s` is a 503."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.upstream_streaming_timeout_s,
+            connect=settings.upstream_timeout_s,
+            pool=settings.upstream_timeout_s,
+        ),
+        follow_redirects=False,
+        limits=httpx.Limits(
+            max_connections=settings.upstream_streaming_connections,
+            max_keepalive_connections=settings.upstream_streaming_connections,
+        ),
     )
 
 
@@ -176,15 +197,11 @@ async def forward_streaming(
     """Like `forward`, but the body streams to `upstream` as it arrives (chunked) and the
     answer streams back: memory stays flat however large either is."""
     url, headers = _target(request, upstreams, upstream, path)
-    outgoing = upstreams.client.build_request(
-        request.method,
-        url,
-        headers=headers,
-        content=_body(request),
-        timeout=upstreams.streaming_timeout,
+    outgoing = upstreams.streaming.build_request(
+        request.method, url, headers=headers, content=_body(request)
     )
     try:
-        answer = await upstreams.client.send(outgoing, stream=True)
+        answer = await upstreams.streaming.send(outgoing, stream=True)
     except ClientDisconnect as exc:
         # The caller went away mid-body; the upstream saw the body break off too.
         log.info("caller disconnected while streaming", extra={"upstream": upstream})
