@@ -191,6 +191,28 @@ class TestCorrections:
         assert "from advance to reject" in third.explanation
         assert (await stored(result.result_id))[1] == 3
 
+    async def test_a_result_moved_to_another_job_is_decided_for_it_even_with_the_same_outcome(
+        self, api, decide, stored
+    ) -> None:
+        """The earlier decision was about a job the result no longer names: the new job gets
+        a decision of its own (with its rule set), though the outcome is the same."""
+        first_job = uuid.UUID((await api.create_job(rule=RULE))["id"])
+        other = await api.create_job(rule=RULE)
+        result = received(api.tenant_id, first_job, **PASSING)
+        first = await decide(result)
+
+        moved = await decide(corrected(result, job_id=uuid.UUID(other["id"])))
+
+        assert first is not None and moved is not None
+        assert (moved.outcome, moved.job_id) == ("advance", uuid.UUID(other["id"]))
+        assert moved.rule_set_id == uuid.UUID(other["active_rule"]["id"])
+        assert (moved.supersedes_id, moved.version, moved.result_version) == (first.id, 2, 2)
+        assert moved.explanation.startswith(
+            "The interview result was corrected (now version 2) to name another job and "
+            "screened for that job. This replaces the earlier decision."
+        )
+        assert (await stored(result.result_id))[1] == 2
+
     async def test_correction_naming_another_job_uses_that_jobs_active_rule(
         self, api, decide, stored
     ) -> None:

@@ -70,7 +70,8 @@ async def _redecide(
     current: Decision,
     cipher: FieldCipher,
 ) -> Decision | None:
-    """Re-evaluate a corrected result; record a superseding decision only if the outcome changed."""
+    """Re-evaluate a corrected result; record a superseding decision only if the outcome
+    changed, or the result now names another job."""
     ids = {"result_id": str(result.result_id), "decision_id": str(current.id)}
     if current.result_version >= result.version:
         log.info("correction already evaluated", extra={**ids, "result_version": result.version})
@@ -85,9 +86,12 @@ async def _redecide(
             session, rule_set_id=current.rule_set_id, job_id=job.id
         )
     verdict = _judge(job, rule_set, result)
-    if verdict.outcome == current.outcome:
-        # Same outcome: the decision stands as made (it names the result version it evaluated);
-        # a new one would only send the candidate the same news again.
+    moved = current.job_id != job.id
+    if verdict.outcome == current.outcome and not moved:
+        # Same outcome for the same job: the decision stands as made (it names the result
+        # version it evaluated); a new one would only send the candidate the same news again.
+        # A result moved to another job is decided for that job, whatever the outcome: the
+        # earlier decision was about a job the result no longer names.
         log.info("correction re-evaluated, outcome unchanged", extra=ids)
         return None
     # No human overrides exist yet. When they do, a correction must never silently replace a
@@ -100,6 +104,7 @@ async def _redecide(
             previous=current.outcome,
             outcome=verdict.outcome,
             version=result.version,
+            moved=moved,
         ),
         rule_set=verdict.rule_set,
     )

@@ -18,6 +18,10 @@ _VERDICTS = {
 }
 _AUTO_REJECT_OFF = " Automatic rejection is switched off for this job, so a person decides."
 NO_ACTIVE_RULE = "Sent to human review: the job has no active rule."
+_MOVED = (
+    "The interview result was corrected (now version {version}) to name another job and "
+    "screened for that job{change}. This replaces the earlier decision."
+)
 _CORRECTED = (
     "The interview result was corrected (now version {version}) and screened again, which "
     "changed the outcome from {previous} to {outcome}. This replaces the earlier decision."
@@ -53,9 +57,21 @@ def judge(
     return Verdict(outcome, evaluation, explanation, rule_set)
 
 
-def explain_correction(explanation: str, *, previous: str, outcome: str, version: int) -> str:
-    """A superseding decision's explanation: why it was decided again, then the usual text."""
-    return f"{_CORRECTED.format(version=version, previous=previous, outcome=outcome)} {explanation}"
+def explain_correction(
+    explanation: str, *, previous: str, outcome: str, version: int, moved: bool = False
+) -> str:
+    """A superseding decision's explanation: why it was decided again, then the usual text.
+    `moved`: the correction names another job than the earlier decision's."""
+    if moved:
+        change = (
+            ""
+            if previous == outcome
+            else f", which changed the outcome from {previous} to {outcome}"
+        )
+        why = _MOVED.format(version=version, change=change)
+    else:
+        why = _CORRECTED.format(version=version, previous=previous, outcome=outcome)
+    return f"{why} {explanation}"
 
 
 def decide_outcome(*, holds: bool, on_fail: str, auto_reject_enabled: bool) -> Outcome:
