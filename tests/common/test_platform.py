@@ -417,6 +417,13 @@ class TestBodyLimit:
         assert (error["field"], error["in"]) == ("Content-Encoding", "header")
         assert served == []
 
+    async def test_a_request_without_a_body_is_not_refused_for_the_header(self, limited) -> None:
+        client, _ = limited
+
+        response = await client.get("/healthz", headers={"content-encoding": "gzip"})
+
+        assert response.status_code == 200
+
     async def test_an_identity_encoding_is_no_encoding(self, limited) -> None:
         client, served = limited
 

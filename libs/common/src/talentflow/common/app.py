@@ -37,7 +37,8 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 class _RequestContext:
     """Pure ASGI middleware: request id in and out, request count and latency metrics; and
     a body sent compressed refused with 415 before anything reads it (no service decodes a
-    Content-Encoding: its bytes would be read as JSON or lines that are not there)."""
+    Content-Encoding: its bytes would be read as JSON or lines that are not there). A request
+    without a body is not refused for the header alone."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -64,7 +65,11 @@ class _RequestContext:
 
         try:
             encoding = headers.get("content-encoding")
-            if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+            if (
+                encoding is not None
+                and encoding.strip().lower() not in ("", "identity")
+                and _has_body(headers)
+            ):
                 await _compressed(scope["path"])(scope, receive, send_with_id)
             else:
                 await self.app(scope, receive, send_with_id)
@@ -74,6 +79,12 @@ class _RequestContext:
             method = scope.get("method", "")
             HTTP_REQUESTS.labels(self.service, method, route, status).inc()
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+
+
+def _has_body(headers: Headers) -> bool:
+    """Whether the request announces a body (a Content-Length above 0, or chunked)."""
+    length = headers.get("content-length")
+    return (length is not None and length.strip() != "0") or "transfer-encoding" in headers
 
 
 def _compressed(path: str) -> Response:
