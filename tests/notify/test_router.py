@@ -125,6 +125,21 @@ class TestTasksApi:
             stored = await session.get(HrTask, task.id)
         assert stored is not None and str(stored.completed_by) == first.json()["completed_by"]
 
+    async def test_a_superseded_task_cannot_be_completed(
+        self, api: Any, sessionmaker: Sessions
+    ) -> None:
+        """A newer decision about the candidate replaced it: its own task is the one to do."""
+        tenant = uuid.uuid4()
+        task = await add_task(sessionmaker, tenant, status="superseded")
+
+        response = await api.client.post(f"/v1/tasks/{task.id}/complete", headers=api.auth(tenant))
+
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("/task-superseded")
+        async with sessionmaker() as session:
+            stored = await session.get(HrTask, task.id)
+        assert stored is not None and (stored.status, stored.completed_by) == ("superseded", None)
+
     async def test_another_tenants_task_is_not_found(
         self, api: Any, sessionmaker: Sessions
     ) -> None:

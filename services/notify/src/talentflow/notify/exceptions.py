@@ -13,3 +13,8 @@ class TaskNotFound(NotFound):
 class TaskAlreadyCompleted(Conflict):
     code = "task-already-completed"
     title = "The task is already completed"
+
+
+class TaskSuperseded(Conflict):
+    code = "task-superseded"
+    title = "The task was superseded by a newer decision"

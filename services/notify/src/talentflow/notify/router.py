@@ -21,7 +21,10 @@ router = APIRouter(
     ),
 )
 
-TASK_PROBLEMS = {404: "No such task in the caller's tenant", 409: "The task is already completed"}
+TASK_PROBLEMS = {
+    404: "No such task in the caller's tenant",
+    409: "The task is already completed, or a newer decision superseded it",
+}
 
 
 @router.get(
@@ -51,7 +54,7 @@ async def list_deliveries(
     "/tasks",
     tags=["tasks"],
     summary="HR tasks of the caller's tenant",
-    description="Newest first; `status` filters open or done tasks.",
+    description="Newest first; `status` filters open, done or superseded tasks.",
     response_model=TaskPage,
     responses=problems(422),
 )
@@ -89,7 +92,7 @@ async def get_task(
     "/tasks/{task_id}/complete",
     tags=["tasks"],
     summary="Complete an HR task",
-    description="Marks an open task done by the caller.",
+    description="Marks an open task done by the caller; a done or superseded task is a 409.",
     response_model=TaskOut,
     responses=problems(404, 409, 422, descriptions=TASK_PROBLEMS),
 )

@@ -14,7 +14,7 @@ from talentflow.common.crypto import FieldCipher
 from talentflow.common.events import Envelope, NotificationSent, ScreeningDecisionMade
 from talentflow.notify import repository
 from talentflow.notify.content import message_context, resolve_locale
-from talentflow.notify.exceptions import TaskAlreadyCompleted, TaskNotFound
+from talentflow.notify.exceptions import TaskAlreadyCompleted, TaskNotFound, TaskSuperseded
 from talentflow.notify.mailer import Mailer, PermanentDeliveryError, is_valid_address
 from talentflow.notify.models import PLATFORM, Channel, Delivery, DeliveryStatus, HrTask, TaskStatus
 from talentflow.notify.rendering import render
@@ -183,9 +183,15 @@ async def get_task(
 
 
 async def complete_task(session: AsyncSession, *, task: HrTask, principal: Principal) -> HrTask:
-    """Mark an open task done by the caller; TaskAlreadyCompleted when it is done already."""
+    """Mark an open task done by the caller; TaskAlreadyCompleted when it is done already,
+    TaskSuperseded when a newer decision about the candidate replaced it (review that one's)."""
     if task.status == TaskStatus.DONE:
         raise TaskAlreadyCompleted(f"task {task.id} was completed at {task.completed_at}")
+    if task.status == TaskStatus.SUPERSEDED:
+        raise TaskSuperseded(
+            f"task {task.id} was superseded at {task.completed_at} by a newer decision; "
+            "complete the open task of that decision"
+        )
     task.status = TaskStatus.DONE.value
     task.completed_by = principal.subject
     task.completed_at = datetime.now(UTC)
