@@ -439,8 +439,8 @@ async def measure(
         f"generated {rows:,} rows, {size_mb:.0f} MB NDJSON in {time.perf_counter() - started:.1f} s"
     )
 
-    pids = Pids(ingest=[proc.pid or 0], relay=[relay.pid or 0] if relay else [], pg=[])
-    pids.pg = postgres_pids(tmp / "pg")
+    relay_pids = [relay.pid or 0] if relay else []
+    pids = Pids(ingest=[proc.pid or 0], relay=relay_pids, pg=postgres_pids(tmp / "pg"))
     before = pids.cpu()
     seconds, summary = await import_with_cli(url, token, ndjson, vendor_id)
     used = pids.cpu() - before
